@@ -1,0 +1,41 @@
+# The two commands: `make run` and `make test`. Each sets up its own .venv from nothing.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+AT ?= 2026-03-13T15:00:00Z
+
+.PHONY: run test lint typecheck unit bench format clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	touch $(STAMP)
+
+## Evaluate the bundled example SLA and ticket history and print every clock as a table.
+run: $(STAMP)
+	$(BIN)/slakeeper evaluate --config examples/sla.yaml --events examples/events.jsonl --at $(AT) --format table
+
+## What CI runs: format check, lint, strict typing, the whole test suite.
+test: lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest -q -n 2
+
+## Benchmarks against the named peers; writes bench/RESULTS.md.
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+format: $(STAMP)
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,55 @@
+"""JSON Lines in and out: event records from a stream, and clocks in the SPEC §6 format."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
+
+import orjson
+
+from slakeeper.domain.clocks import Clock
+from slakeeper.domain.events import BadEvent, format_instant
+
+_US = 1_000_000
+
+
+def read_records(
+    stream: BinaryIO, on_bytes: Callable[[int], None] | None = None
+) -> Iterator[tuple[int, object]]:
+    """``(line number, decoded object)`` for each non-blank line; undecodable lines as BadEvent."""
+    for number, raw in enumerate(stream, 1):
+        if on_bytes is not None:
+            on_bytes(len(raw))
+        if not raw.strip():
+            continue
+        try:
+            yield number, orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            yield number, BadEvent(f"not valid JSON: {exc.msg}")
+
+
+def seconds(us: int) -> int | float:
+    """Exact seconds: an integer when whole."""
+    whole, rest = divmod(us, _US)
+    return whole if rest == 0 else us / _US
+
+
+def clock_dict(clock: Clock) -> dict[str, object]:
+    """A clock as SPEC §6 writes it."""
+    return {
+        "ticket": clock.ticket,
+        "metric": clock.metric,
+        "cycle": clock.cycle,
+        "policy": clock.policy,
+        "target_seconds": seconds(clock.target),
+        "started_at": format_instant(clock.started_at),
+        "stopped_at": None if clock.stopped_at is None else format_instant(clock.stopped_at),
+        "status": clock.status,
+        "elapsed_seconds": seconds(clock.elapsed),
+        "due_at": None if clock.due_at is None else format_instant(clock.due_at),
+        "breached": clock.breached,
+    }
+
+
+def clock_line(clock: Clock) -> bytes:
+    return orjson.dumps(clock_dict(clock))

@@ -1,0 +1,1 @@
+"""The domain core: pure computation, time always passed in, no I/O."""

@@ -1,0 +1,246 @@
+"""The SLA configuration (SPEC §3), validated as a whole from a plain mapping.
+
+Every problem is collected with its path (``policies[2].targets.resolution.high``) before the
+configuration is refused, so a user sees all of them at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from slakeeper.domain.calendar import BusinessCalendar
+from slakeeper.domain.calendar_spec import ALWAYS
+from slakeeper.domain.durations import parse_duration
+from slakeeper.domain.errors import CalendarError, ConfigError, Issue
+from slakeeper.domain.policy import (
+    DEFAULT_PAUSE,
+    LEVELS,
+    METRICS,
+    STATUSES,
+    Conditions,
+    Policy,
+    PolicyBook,
+    frozen_targets,
+)
+
+REOPEN_MODES = ("continue", "restart")
+_TOP_KEYS = ("calendars", "policies", "system_replies_count", "resolution_on_reopen")
+_POLICY_KEYS = ("name", "level", "customer", "service", "when", "calendar", "targets", "pause_statuses")
+_WHEN_KEYS = ("priority", "channel", "group", "tags_any", "tags_all", "tags_none")
+_US = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class SlaConfig:
+    calendars: Mapping[str, BusinessCalendar]
+    book: PolicyBook
+    system_replies_count: bool = False
+    resolution_on_reopen: str = "continue"
+
+    @property
+    def policies(self) -> tuple[Policy, ...]:
+        """Policies in selection order (most specific first, then file order)."""
+        return self.book.policies
+
+
+def always_open_calendar() -> BusinessCalendar:
+    return BusinessCalendar.from_spec({"name": ALWAYS, "timezone": "UTC", "hours": ALWAYS})
+
+
+def parse_config(document: object) -> SlaConfig:
+    """Validate a whole SLA document; raises :class:`ConfigError` listing every problem."""
+    issues: list[Issue] = []
+    if not isinstance(document, Mapping):
+        raise ConfigError([Issue("", "the configuration must be a mapping with calendars and policies")])
+    for key in document:
+        if key not in _TOP_KEYS:
+            issues.append(Issue(str(key), f"unknown field; use {', '.join(_TOP_KEYS)}"))
+    calendars = _parse_calendars(document.get("calendars"), issues)
+    policies = _parse_policies(document.get("policies"), calendars, issues)
+    replies = document.get("system_replies_count", False)
+    if not isinstance(replies, bool):
+        issues.append(Issue("system_replies_count", f"{replies!r} must be true or false"))
+        replies = False
+    reopen = document.get("resolution_on_reopen", "continue")
+    if reopen not in REOPEN_MODES:
+        issues.append(Issue("resolution_on_reopen", f"{reopen!r} must be one of {', '.join(REOPEN_MODES)}"))
+        reopen = "continue"
+    if issues:
+        raise ConfigError(issues)
+    return SlaConfig(calendars, PolicyBook.of(tuple(policies)), replies, str(reopen))
+
+
+def _parse_calendars(value: object, issues: list[Issue]) -> dict[str, BusinessCalendar]:
+    calendars = {ALWAYS: always_open_calendar()}
+    if value is None:
+        return calendars
+    if not isinstance(value, list):
+        issues.append(Issue("calendars", "must be a list of calendars"))
+        return calendars
+    for i, spec in enumerate(value):
+        where = f"calendars[{i}]"
+        name = spec.get("name") if isinstance(spec, Mapping) else None
+        if not isinstance(name, str) or not name.strip():
+            issues.append(Issue(f"{where}.name", "missing; every calendar needs a name policies refer to"))
+        elif name == ALWAYS:
+            issues.append(Issue(f"{where}.name", f"{ALWAYS!r} is built in; choose another name"))
+        elif name in calendars:
+            issues.append(Issue(f"{where}.name", f"calendar {name!r} is defined twice"))
+        if not isinstance(spec, Mapping):
+            issues.append(Issue(where, "must be a mapping with name, timezone and hours"))
+            continue
+        try:
+            calendar = BusinessCalendar.from_spec(spec)
+        except CalendarError as exc:
+            issues.extend(Issue(_path(where, i.where), i.message) for i in exc.issues)
+            continue
+        if isinstance(name, str) and name.strip() and name not in calendars:
+            calendars[name] = calendar
+    return calendars
+
+
+def _parse_policies(
+    value: object, calendars: Mapping[str, BusinessCalendar], issues: list[Issue]
+) -> list[Policy]:
+    if value is None:
+        issues.append(Issue("policies", "missing; define at least one policy"))
+        return []
+    if not isinstance(value, list) or not value:
+        issues.append(Issue("policies", "must be a non-empty list of policies"))
+        return []
+    policies: list[Policy] = []
+    names: set[str] = set()
+    for i, item in enumerate(value):
+        where = f"policies[{i}]"
+        policy = _parse_policy(item, i, where, calendars, issues)
+        if policy is None:
+            continue
+        if policy.name in names:
+            issues.append(Issue(f"{where}.name", f"policy {policy.name!r} is defined twice"))
+        names.add(policy.name)
+        policies.append(policy)
+    return policies
+
+
+def _parse_policy(
+    item: object, index: int, where: str, calendars: Mapping[str, BusinessCalendar], issues: list[Issue]
+) -> Policy | None:
+    if not isinstance(item, Mapping):
+        issues.append(Issue(where, "must be a mapping with name and targets"))
+        return None
+    before = len(issues)
+    for key in item:
+        if key not in _POLICY_KEYS:
+            issues.append(Issue(f"{where}.{key}", f"unknown field; use {', '.join(_POLICY_KEYS)}"))
+    name = item.get("name")
+    if not isinstance(name, str) or not name.strip():
+        issues.append(Issue(f"{where}.name", "missing; every policy needs a name"))
+        name = ""
+    level = item.get("level", "corporate")
+    if level not in LEVELS:
+        issues.append(Issue(f"{where}.level", f"{level!r} must be one of {', '.join(LEVELS)}"))
+    customer = _text(item, "customer", where, issues)
+    service = _text(item, "service", where, issues)
+    if level == "customer" and customer is None:
+        issues.append(Issue(f"{where}.customer", "required for a customer-level policy"))
+    if level == "service" and service is None:
+        issues.append(Issue(f"{where}.service", "required for a service-level policy"))
+    if level == "corporate" and (customer is not None or service is not None):
+        issues.append(Issue(f"{where}.level", "a corporate policy covers everyone; use level customer or service to narrow it"))
+    when = _parse_when(item.get("when"), f"{where}.when", issues)
+    calendar_name = item.get("calendar", ALWAYS)
+    calendar = calendars.get(calendar_name) if isinstance(calendar_name, str) else None
+    if calendar is None:
+        known = ", ".join(sorted(calendars))
+        issues.append(Issue(f"{where}.calendar", f"unknown calendar {calendar_name!r}; defined: {known}"))
+    targets = _parse_targets(item.get("targets"), f"{where}.targets", issues)
+    pause = _parse_pause(item.get("pause_statuses"), f"{where}.pause_statuses", issues)
+    if len(issues) > before or calendar is None:
+        return None
+    return Policy(
+        name=str(name),
+        level=str(level),
+        customer=customer,
+        service=service,
+        when=when,
+        calendar=calendar,
+        targets=frozen_targets(targets),
+        pause_statuses=pause,
+        position=index,
+    )
+
+
+def _text(item: Mapping[str, Any], key: str, where: str, issues: list[Issue]) -> str | None:
+    value = item.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        issues.append(Issue(f"{where}.{key}", f"{value!r} must be a non-empty text"))
+        return None
+    return value
+
+
+def _parse_when(value: object, where: str, issues: list[Issue]) -> Conditions:
+    if value is None:
+        return Conditions()
+    if not isinstance(value, Mapping):
+        issues.append(Issue(where, "must be a mapping of conditions"))
+        return Conditions()
+    found: dict[str, frozenset[str]] = {}
+    for key, raw in value.items():
+        if key not in _WHEN_KEYS:
+            issues.append(Issue(f"{where}.{key}", f"unknown condition; use {', '.join(_WHEN_KEYS)}"))
+            continue
+        items = [raw] if isinstance(raw, str) else raw
+        if not isinstance(items, list) or not items or not all(isinstance(x, str) and x for x in items):
+            issues.append(Issue(f"{where}.{key}", "must be a non-empty list of texts"))
+            continue
+        found[str(key)] = frozenset(items)
+    return Conditions(**found)
+
+
+def _parse_targets(value: object, where: str, issues: list[Issue]) -> dict[str, dict[str, int]]:
+    if not isinstance(value, Mapping) or not value:
+        issues.append(Issue(where, f"missing; give targets for at least one of {', '.join(METRICS)}"))
+        return {}
+    targets: dict[str, dict[str, int]] = {}
+    for metric, by_priority in value.items():
+        if metric not in METRICS:
+            issues.append(Issue(f"{where}.{metric}", f"unknown metric; use {', '.join(METRICS)}"))
+            continue
+        if not isinstance(by_priority, Mapping) or not by_priority:
+            issues.append(Issue(f"{where}.{metric}", "must map priorities (or default) to durations"))
+            continue
+        parsed: dict[str, int] = {}
+        for priority, raw in by_priority.items():
+            if isinstance(priority, bool) or not isinstance(priority, str | int):
+                issues.append(Issue(f"{where}.{metric}", f"priority {priority!r} must be text"))
+                continue
+            try:
+                duration = parse_duration(raw)
+            except ValueError as exc:
+                issues.append(Issue(f"{where}.{metric}.{priority}", str(exc)))
+                continue
+            parsed[str(priority)] = (duration.days * 86_400 + duration.seconds) * _US
+        targets[str(metric)] = parsed
+    return targets
+
+
+def _parse_pause(value: object, where: str, issues: list[Issue]) -> frozenset[str]:
+    if value is None:
+        return DEFAULT_PAUSE
+    if not isinstance(value, list):
+        issues.append(Issue(where, "must be a list of statuses"))
+        return DEFAULT_PAUSE
+    for i, status in enumerate(value):
+        if status not in STATUSES:
+            issues.append(Issue(f"{where}[{i}]", f"unknown status {status!r}; use {', '.join(STATUSES)}"))
+    return frozenset(s for s in value if isinstance(s, str))
+
+
+def _path(prefix: str, where: str) -> str:
+    if not where:
+        return prefix
+    return prefix + where if where.startswith("[") else f"{prefix}.{where}"

@@ -1,0 +1,240 @@
+"""Ticket events (SPEC §4): validation of one event, and the log that orders them.
+
+An :class:`Event` is validated at construction from the mapping a help desk sends. The
+:class:`EventLog` accepts events in arrival order, ignores exact repeats of an ``id``, refuses a
+repeated ``id`` with other content, and hands each ticket's events back ordered by ``at`` with ties
+in arrival order.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from slakeeper.domain.calendar import EPOCH
+from slakeeper.domain.policy import STATUSES
+
+CREATED = "ticket.created"
+UPDATED = "ticket.updated"
+COMMENT = "comment.added"
+CSAT = "csat.rated"
+TYPES = (CREATED, UPDATED, COMMENT, CSAT)
+AUTHORS = ("agent", "customer", "system")
+ATTRIBUTE_FIELDS = ("priority", "status", "channel", "customer", "service", "group", "assignee", "tags")
+_COMMON = frozenset({"id", "ticket", "type", "at"})
+_ALLOWED = {
+    CREATED: _COMMON | set(ATTRIBUTE_FIELDS),
+    UPDATED: _COMMON | set(ATTRIBUTE_FIELDS),
+    COMMENT: _COMMON | {"author", "public"},
+    CSAT: _COMMON | {"score"},
+}
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
+_US = 1_000_000
+_STATUS_SET = frozenset(STATUSES)
+
+
+class BadEvent(ValueError):
+    """One event that is not valid; the message says what is wrong."""
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One validated event. ``at`` is µs since the epoch; ``seq`` is the arrival order."""
+
+    id: str
+    ticket: str
+    type: str
+    at: int
+    changes: tuple[tuple[str, Any], ...] = ()  # created/updated: (field, value) in a fixed order
+    author: str = ""
+    public: bool = True
+    score: int = 0
+    seq: int = 0
+    line: int = 0
+
+    def same_content(self, other: Event) -> bool:
+        return (
+            self.ticket == other.ticket
+            and self.type == other.type
+            and self.at == other.at
+            and self.changes == other.changes
+            and self.author == other.author
+            and self.public == other.public
+            and self.score == other.score
+        )
+
+    def label(self) -> str:
+        return f"line {self.line}" if self.line else f"event {self.id!r}"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The event in SPEC §4 form, instants in UTC."""
+        out: dict[str, Any] = {"id": self.id, "ticket": self.ticket, "type": self.type}
+        out["at"] = format_instant(self.at)
+        for key, value in self.changes:
+            out[key] = sorted(value) if key == "tags" else value
+        if self.type == COMMENT:
+            out["author"] = self.author
+            out["public"] = self.public
+        if self.type == CSAT:
+            out["score"] = self.score
+        return out
+
+
+def parse_instant(value: object, what: str = "at") -> int:
+    """An RFC 3339 instant with an offset -> µs since the epoch."""
+    if not isinstance(value, str) or _RFC3339.match(value) is None:
+        raise BadEvent(f"{what} {value!r} is not an RFC 3339 instant with an offset (e.g. 2026-03-02T08:00:00Z)")
+    text = value
+    dot = text.find(".")
+    if dot != -1:  # Python takes at most 6 fractional digits
+        end = dot + 1
+        while end < len(text) and text[end].isdigit():
+            end += 1
+        if end - dot > 7:
+            text = text[: dot + 7] + text[end:]
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise BadEvent(f"{what} {value!r} is not a valid date and time") from None
+    delta = moment - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * _US + delta.microseconds
+
+
+def format_instant(instant: int) -> str:
+    """µs since the epoch -> ``2026-03-02T08:00:00Z`` (a fraction only when there is one)."""
+    text = (EPOCH + timedelta(microseconds=instant)).isoformat()[:-6]
+    if "." in text:
+        text = text.rstrip("0")
+    return text + "Z"
+
+
+def _name(value: object, field: str, nullable: bool = True) -> str | None:
+    if value is None and nullable:
+        return None
+    if not isinstance(value, str) or not value:
+        raise BadEvent(f"{field} {value!r} must be a non-empty text")
+    return sys.intern(value)
+
+
+def _changes(obj: Mapping[str, Any], created: bool) -> tuple[tuple[str, Any], ...]:
+    out: list[tuple[str, Any]] = []
+    for key in ATTRIBUTE_FIELDS:
+        if key not in obj:
+            continue
+        value = obj[key]
+        if key == "status":
+            if value not in _STATUS_SET:
+                raise BadEvent(f"status {value!r} is not one of {', '.join(STATUSES)}")
+        elif key == "priority":
+            value = _name(value, "priority", nullable=False)
+        elif key == "tags":
+            if not isinstance(value, list) or not all(isinstance(t, str) and t for t in value):
+                raise BadEvent(f"tags {value!r} must be a list of non-empty texts")
+            value = frozenset(value)
+        else:
+            value = _name(value, key)
+        out.append((key, value))
+    return tuple(out)
+
+
+def parse_event(obj: object, seq: int = 0, line: int = 0) -> Event:
+    """Validate one event mapping; raises :class:`BadEvent` naming what is wrong."""
+    if not isinstance(obj, dict):
+        raise BadEvent("an event must be a JSON object")
+    kind = obj.get("type")
+    allowed = _ALLOWED.get(kind) if isinstance(kind, str) else None
+    if allowed is None:
+        raise BadEvent(f"unknown type {kind!r}; use {', '.join(TYPES)}")
+    assert isinstance(kind, str)
+    event_id = obj.get("id")
+    if not isinstance(event_id, str) or not event_id:
+        raise BadEvent(f"id {event_id!r} must be a non-empty text")
+    unknown = obj.keys() - allowed
+    if unknown:
+        raise BadEvent(f"event {event_id!r}: unknown field(s) {', '.join(sorted(unknown))} for {kind}")
+    try:
+        ticket = _name(obj.get("ticket"), "ticket", nullable=False)
+        assert ticket is not None
+        at = parse_instant(obj.get("at"))
+        if kind == COMMENT:
+            author = obj.get("author")
+            if author not in AUTHORS:
+                raise BadEvent(f"author {author!r} must be one of {', '.join(AUTHORS)}")
+            public = obj.get("public", True)
+            if not isinstance(public, bool):
+                raise BadEvent(f"public {public!r} must be true or false")
+            return Event(event_id, ticket, COMMENT, at, (), str(author), public, 0, seq, line)
+        if kind == CSAT:
+            score = obj.get("score")
+            if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+                raise BadEvent(f"score {score!r} must be an integer from 1 to 5")
+            return Event(event_id, ticket, CSAT, at, (), "", True, score, seq, line)
+        return Event(event_id, ticket, kind, at, _changes(obj, kind == CREATED), "", True, 0, seq, line)
+    except BadEvent as exc:
+        raise BadEvent(f"event {event_id!r}: {exc}") from None
+
+
+class DuplicateEvent(BadEvent):
+    """A repeated ``id`` whose content differs from the first."""
+
+
+class EventLog:
+    """Events in arrival order, deduplicated by ``id``, grouped by ticket.
+
+    ``add`` returns False for an exact repeat (ignored) and raises :class:`DuplicateEvent` for a
+    repeated id with other content.
+    """
+
+    __slots__ = ("_by_id", "_by_ticket", "_count")
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, Event] = {}
+        self._by_ticket: dict[str, list[Event]] = {}
+        self._count = 0
+
+    def add(self, event: Event) -> bool:
+        first = self._by_id.get(event.id)
+        if first is not None:
+            if first.same_content(event):
+                return False
+            where = f" (first on line {first.line})" if first.line else ""
+            raise DuplicateEvent(f"event {event.id!r}: id repeated with different content{where}")
+        self._by_id[event.id] = event
+        group = self._by_ticket.get(event.ticket)
+        if group is None:
+            self._by_ticket[event.ticket] = [event]
+        else:
+            group.append(event)
+        self._count += 1
+        return True
+
+    def __len__(self) -> int:
+        return self._count
+
+    def tickets(self) -> list[str]:
+        """Ticket ids in the order of the output (sorted as text)."""
+        return sorted(self._by_ticket)
+
+    def history(self, ticket: str) -> list[Event]:
+        """The ticket's events ordered by ``at``, ties in arrival order."""
+        events = self._by_ticket.get(ticket, [])
+        events.sort(key=_order)
+        return events
+
+    def pop_history(self, ticket: str) -> list[Event]:
+        """Like :meth:`history`, and forget the ticket's events (frees memory while streaming)."""
+        events = self._by_ticket.pop(ticket, [])
+        events.sort(key=_order)
+        return events
+
+    def __iter__(self) -> Iterator[Event]:
+        for ticket in self.tickets():
+            yield from self.history(ticket)
+
+
+def _order(event: Event) -> tuple[int, int]:
+    return (event.at, event.seq)

@@ -1,0 +1,134 @@
+"""The ``slakeeper`` command line."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, BinaryIO
+
+import typer
+
+from slakeeper.adapters.config_file import load_config
+from slakeeper.adapters.jsonl import clock_line, read_records
+from slakeeper.domain.errors import EventError, InvalidInput, Issue
+from slakeeper.domain.events import BadEvent, parse_instant
+from slakeeper.entrypoints.tables import clock_table
+from slakeeper.service.evaluate import evaluate
+
+app = typer.Typer(
+    name="slakeeper",
+    help="SLA management: business calendars, SLA clocks, breaches and reports.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+BAD_INPUT = 2
+PROGRESS_BYTES = 8 * 1024 * 1024  # show a progress bar for inputs larger than this on a terminal
+
+
+class OutputFormat(str, Enum):
+    jsonl = "jsonl"
+    table = "table"
+
+
+def _fail(lines: list[str]) -> None:
+    for line in lines:
+        typer.echo(line, err=True)
+    raise typer.Exit(BAD_INPUT)
+
+
+@app.callback()
+def _root() -> None:
+    """SLA management: business calendars, SLA clocks, breaches and reports."""
+
+
+@app.command("evaluate")
+def evaluate_command(
+    config: Annotated[Path, typer.Option("--config", "-c", help="SLA configuration (YAML or JSON).")],
+    events: Annotated[str, typer.Option("--events", "-e", help="Ticket events as JSON Lines; '-' reads standard input.")],
+    at: Annotated[str | None, typer.Option("--at", help="Evaluation instant (RFC 3339); default: now.")] = None,
+    output: Annotated[OutputFormat, typer.Option("--format", "-f", help="jsonl for programs, table for people.")] = OutputFormat.jsonl,
+) -> None:
+    """Print every clock of every ticket at an instant (SPEC §6)."""
+    try:
+        sla = load_config(config)
+    except InvalidInput as exc:
+        _fail(exc.lines())
+    if at is None:
+        now_text = datetime.now(UTC).isoformat()
+        now = parse_instant(now_text)
+    else:
+        try:
+            now = parse_instant(at, "--at")
+        except BadEvent as exc:
+            _fail([str(exc)])
+    source = "<stdin>" if events == "-" else events
+    with ExitStack() as stack:
+        try:
+            stream: BinaryIO = sys.stdin.buffer if events == "-" else stack.enter_context(open(events, "rb"))  # noqa: SIM115
+        except OSError as exc:
+            _fail([f"{source}: cannot read the file: {exc.strerror or exc}"])
+        progress = _progress(stack, stream, events)
+        try:
+            result = evaluate(sla, read_records(stream, progress), now)
+        except EventError as exc:
+            _fail(EventError(exc.issues, source).lines())
+    if output is OutputFormat.table:
+        clock_table(result.clocks, result.events, result.tickets)
+        return
+    write = sys.stdout.buffer.write
+    for clock in result.clocks:
+        write(clock_line(clock))
+        write(b"\n")
+    sys.stdout.buffer.flush()
+
+
+def _progress(stack: ExitStack, stream: BinaryIO, path: str) -> Callable[[int], None] | None:
+    """A Rich progress bar on standard error for large files when it is a terminal."""
+    if path == "-" or not sys.stderr.isatty():
+        return None
+    size = os.path.getsize(path)
+    if size < PROGRESS_BYTES:
+        return None
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    bar = stack.enter_context(
+        Progress("reading events", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                 console=Console(stderr=True), transient=True)
+    )
+    task = bar.add_task("read", total=size)
+    pending = 0
+
+    def advance(n: int) -> None:
+        nonlocal pending
+        pending += n
+        if pending >= 1 << 20:
+            bar.advance(task, pending)
+            pending = 0
+
+    return advance
+
+
+def main() -> None:
+    """Console entry point: bad input exits 2 with a message, never a traceback."""
+    try:
+        app()
+    except InvalidInput as exc:
+        _print_issues(exc.issues)
+        sys.exit(BAD_INPUT)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+
+
+def _print_issues(issues: tuple[Issue, ...]) -> None:
+    for issue in issues:
+        print(str(issue), file=sys.stderr)
