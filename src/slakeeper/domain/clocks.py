@@ -9,7 +9,7 @@ measured on the real history and as running after the end.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from slakeeper.domain.policy import DONE, METRICS, Attributes, Policy, Selection, Verdict
 from slakeeper.domain.ticket import RESOLUTION, Cycle, Mark, TicketState
@@ -20,8 +20,7 @@ if TYPE_CHECKING:
 ACTIVE, PAUSED, ACHIEVED, CANCELLED = "active", "paused", "achieved", "cancelled"
 
 
-@dataclass(frozen=True, slots=True)
-class Clock:
+class Clock(NamedTuple):
     """One clock as SPEC §6 reports it; instants and durations in µs (UTC epoch)."""
 
     ticket: str

@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from slakeeper.domain.calendar import EPOCH
 from slakeeper.domain.policy import STATUSES
@@ -34,6 +33,7 @@ _ALLOWED = {
 }
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
 _US = 1_000_000
+_NAIVE_EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 - only subtracted from naive UTC wall times
 _STATUS_SET = frozenset(STATUSES)
 
 
@@ -41,15 +41,17 @@ class BadEvent(ValueError):
     """One event that is not valid; the message says what is wrong."""
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One validated event. ``at`` is µs since the epoch; ``seq`` is the arrival order."""
+class Event(NamedTuple):
+    """One validated event. ``at`` is µs since the epoch; ``seq`` is the arrival order.
+
+    A named tuple: immutable, compact and quick to build (a million of them are held at once).
+    """
 
     id: str
     ticket: str
     type: str
     at: int
-    changes: tuple[tuple[str, Any], ...] = ()  # created/updated: (field, value) in a fixed order
+    changes: tuple[tuple[str, Any], ...] = ()  # created/updated: (field, value) pairs
     author: str = ""
     public: bool = True
     score: int = 0
@@ -61,7 +63,7 @@ class Event:
             self.ticket == other.ticket
             and self.type == other.type
             and self.at == other.at
-            and self.changes == other.changes
+            and dict(self.changes) == dict(other.changes)
             and self.author == other.author
             and self.public == other.public
             and self.score == other.score
@@ -86,6 +88,23 @@ class Event:
 
 def parse_instant(value: object, what: str = "at") -> int:
     """An RFC 3339 instant with an offset -> µs since the epoch."""
+    if (
+        type(value) is str
+        and len(value) == 20
+        and value[19] == "Z"
+        and value.isascii()
+        and value[4] == "-"
+        and value[7] == "-"
+        and value[10] == "T"
+        and value[13] == ":"
+        and value[16] == ":"
+        and value[:4].isdigit()
+    ):  # the common form, e.g. 2026-03-02T08:00:00Z
+        try:
+            delta = datetime.fromisoformat(value[:19]) - _NAIVE_EPOCH
+        except ValueError:
+            raise BadEvent(f"{what} {value!r} is not a valid date and time") from None
+        return (delta.days * 86_400 + delta.seconds) * _US
     if not isinstance(value, str) or _RFC3339.match(value) is None:
         raise BadEvent(f"{what} {value!r} is not an RFC 3339 instant with an offset (e.g. 2026-03-02T08:00:00Z)")
     text = value
@@ -106,76 +125,110 @@ def parse_instant(value: object, what: str = "at") -> int:
 
 def format_instant(instant: int) -> str:
     """µs since the epoch -> ``2026-03-02T08:00:00Z`` (a fraction only when there is one)."""
-    text = (EPOCH + timedelta(microseconds=instant)).isoformat()[:-6]
-    if "." in text:
-        text = text.rstrip("0")
-    return text + "Z"
+    seconds, micros = divmod(instant, _US)
+    days, rest = divmod(seconds, 86_400)
+    day = _DAY_TEXT.get(days)
+    if day is None:
+        day = (EPOCH + timedelta(days=days)).strftime("%Y-%m-%dT")
+        if len(_DAY_TEXT) < 100_000:
+            _DAY_TEXT[days] = day
+    minutes, second = divmod(rest, 60)
+    hour, minute = divmod(minutes, 60)
+    if micros:
+        return f"{day}{hour:02d}:{minute:02d}:{second:02d}.{micros:06d}".rstrip("0") + "Z"
+    return f"{day}{hour:02d}:{minute:02d}:{second:02d}Z"
+
+
+_DAY_TEXT: dict[int, str] = {}
 
 
 def _name(value: object, field: str, nullable: bool = True) -> str | None:
     if value is None and nullable:
         return None
-    if not isinstance(value, str) or not value:
+    if type(value) is not str or not value:
         raise BadEvent(f"{field} {value!r} must be a non-empty text")
     return sys.intern(value)
 
 
-def _changes(obj: Mapping[str, Any], created: bool) -> tuple[tuple[str, Any], ...]:
+def _tags(value: object) -> frozenset[str]:
+    if type(value) is not list or not all(type(t) is str and t for t in value):
+        raise BadEvent(f"tags {value!r} must be a list of non-empty texts")
+    key = tuple(value)
+    found = _TAG_SETS.get(key)
+    if found is None:
+        found = frozenset(value)
+        if len(_TAG_SETS) < 10_000:
+            _TAG_SETS[key] = found
+    return found
+
+
+_TAG_SETS: dict[tuple[str, ...], frozenset[str]] = {}  # one shared set per spelling: saves memory
+
+
+def _changes(obj: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
     out: list[tuple[str, Any]] = []
-    for key in ATTRIBUTE_FIELDS:
-        if key not in obj:
+    for key, value in obj.items():
+        if key in _COMMON:
             continue
-        value = obj[key]
-        if key == "status":
-            if value not in _STATUS_SET:
+        if type(value) is str and value:
+            if key == "status" and value not in _STATUS_SET:
                 raise BadEvent(f"status {value!r} is not one of {', '.join(STATUSES)}")
-        elif key == "priority":
-            value = _name(value, "priority", nullable=False)
+            out.append((_FIELD_NAMES[key], sys.intern(value)))
         elif key == "tags":
-            if not isinstance(value, list) or not all(isinstance(t, str) and t for t in value):
-                raise BadEvent(f"tags {value!r} must be a list of non-empty texts")
-            value = frozenset(value)
+            out.append((_FIELD_NAMES[key], _tags(value)))
+        elif value is None and key not in _REQUIRED_VALUE:
+            out.append((_FIELD_NAMES[key], None))
+        elif key == "status":
+            raise BadEvent(f"status {value!r} is not one of {', '.join(STATUSES)}")
         else:
-            value = _name(value, key)
-        out.append((key, value))
+            raise BadEvent(f"{key} {value!r} must be a non-empty text")
     return tuple(out)
+
+
+_REQUIRED_VALUE = frozenset({"priority", "status"})
+_FIELD_NAMES = {name: sys.intern(name) for name in ATTRIBUTE_FIELDS}
 
 
 def parse_event(obj: object, seq: int = 0, line: int = 0) -> Event:
     """Validate one event mapping; raises :class:`BadEvent` naming what is wrong."""
-    if not isinstance(obj, dict):
+    if type(obj) is not dict:
         raise BadEvent("an event must be a JSON object")
     kind = obj.get("type")
-    allowed = _ALLOWED.get(kind) if isinstance(kind, str) else None
+    allowed = _ALLOWED.get(kind) if type(kind) is str else None
     if allowed is None:
         raise BadEvent(f"unknown type {kind!r}; use {', '.join(TYPES)}")
-    assert isinstance(kind, str)
     event_id = obj.get("id")
-    if not isinstance(event_id, str) or not event_id:
+    if type(event_id) is not str or not event_id:
         raise BadEvent(f"id {event_id!r} must be a non-empty text")
-    unknown = obj.keys() - allowed
-    if unknown:
-        raise BadEvent(f"event {event_id!r}: unknown field(s) {', '.join(sorted(unknown))} for {kind}")
+    if not allowed.issuperset(obj):
+        unknown = ", ".join(sorted(set(obj) - allowed))
+        raise BadEvent(f"event {event_id!r}: unknown field(s) {unknown} for {kind}")
     try:
-        ticket = _name(obj.get("ticket"), "ticket", nullable=False)
-        assert ticket is not None
+        ticket = obj.get("ticket")
+        if type(ticket) is not str or not ticket:
+            raise BadEvent(f"ticket {ticket!r} must be a non-empty text")
+        ticket = sys.intern(ticket)
         at = parse_instant(obj.get("at"))
         if kind == COMMENT:
             author = obj.get("author")
-            if author not in AUTHORS:
+            if author not in _AUTHORS:
                 raise BadEvent(f"author {author!r} must be one of {', '.join(AUTHORS)}")
             public = obj.get("public", True)
-            if not isinstance(public, bool):
+            if type(public) is not bool:
                 raise BadEvent(f"public {public!r} must be true or false")
-            return Event(event_id, ticket, COMMENT, at, (), str(author), public, 0, seq, line)
+            return Event(event_id, ticket, COMMENT, at, (), _AUTHORS[str(author)], public, 0, seq, line)
         if kind == CSAT:
             score = obj.get("score")
-            if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+            if type(score) is not int or not 1 <= score <= 5:
                 raise BadEvent(f"score {score!r} must be an integer from 1 to 5")
             return Event(event_id, ticket, CSAT, at, (), "", True, score, seq, line)
-        return Event(event_id, ticket, kind, at, _changes(obj, kind == CREATED), "", True, 0, seq, line)
+        return Event(event_id, ticket, _TYPE_NAMES[str(kind)], at, _changes(obj), "", True, 0, seq, line)
     except BadEvent as exc:
         raise BadEvent(f"event {event_id!r}: {exc}") from None
+
+
+_AUTHORS = {name: name for name in AUTHORS}
+_TYPE_NAMES = {name: name for name in TYPES}
 
 
 class DuplicateEvent(BadEvent):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -25,17 +25,19 @@ DEFAULT_PAUSE = frozenset({"pending", "on_hold"})
 DEFAULT_PRIORITY = "default"
 
 
-@dataclass(frozen=True, slots=True)
-class Attributes:
-    """What a policy can look at: the ticket's attributes at one instant."""
+class Attributes(NamedTuple):
+    """What a policy can look at: the ticket's attributes at one instant.
+
+    The first six fields are all that selection depends on (``assignee`` is informational).
+    """
 
     priority: str = "normal"
     channel: str | None = None
     customer: str | None = None
     service: str | None = None
     group: str | None = None
-    assignee: str | None = None
     tags: frozenset[str] = frozenset()
+    assignee: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +121,7 @@ class PolicyBook:
     """The policies in selection order, with a cache of answers per (metric, attributes)."""
 
     policies: tuple[Policy, ...]
-    _cache: dict[tuple[str, Attributes], Selection | None] = field(default_factory=dict)
+    _cache: dict[tuple[object, ...], Selection | None] = field(default_factory=dict)
 
     @classmethod
     def of(cls, policies: tuple[Policy, ...]) -> PolicyBook:
@@ -127,7 +129,7 @@ class PolicyBook:
         return cls(ordered)
 
     def select(self, metric: str, attrs: Attributes) -> Selection | None:
-        key = (metric, attrs)
+        key = (metric, *attrs[:6])
         try:
             return self._cache[key]
         except KeyError:

@@ -9,7 +9,8 @@ event costs O(1) here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from slakeeper.domain.events import COMMENT, CREATED, CSAT, UPDATED, BadEvent, Event
 from slakeeper.domain.policy import DONE, Attributes
@@ -34,8 +35,7 @@ class Rules:
     resolution_on_reopen: str = "continue"
 
 
-@dataclass(frozen=True, slots=True)
-class Mark:
+class Mark(NamedTuple):
     """Something that happened to a cycle: started, achieved, cancelled, resumed (reopen)."""
 
     at: int
@@ -46,29 +46,45 @@ class Mark:
 class Cycle:
     """One cycle of one metric on one ticket."""
 
-    __slots__ = ("end_attrs", "marks", "metric", "number", "outcome", "start_index", "started_at", "stopped_at")
+    __slots__ = ("end_attrs", "metric", "number", "outcome", "resumes", "start_event", "start_index",
+                 "started_at", "stop_event", "stopped_at")
 
     def __init__(self, metric: str, number: int, started_at: int, start_index: int, event: str) -> None:
         self.metric = metric
         self.number = number
         self.started_at = started_at
+        self.start_event = event
         self.start_index = start_index  # index in the status timeline in force at the start
         self.stopped_at: int | None = None
+        self.stop_event = ""
         self.outcome: str | None = None  # "achieved" | "cancelled" while stopped
         self.end_attrs: Attributes | None = None  # attributes right after the stopping event
-        self.marks: list[Mark] = [Mark(started_at, "started", event)]
+        self.resumes: list[Mark] | None = None  # earlier stops undone by a reopen (continue)
 
     def stop(self, at: int, outcome: str, attrs: Attributes, event: str) -> None:
         self.stopped_at = at
         self.outcome = outcome
         self.end_attrs = attrs
-        self.marks.append(Mark(at, outcome, event))
+        self.stop_event = event
 
     def resume(self, at: int, event: str) -> None:
+        if self.resumes is None:
+            self.resumes = []
+        assert self.stopped_at is not None and self.outcome is not None
+        self.resumes.append(Mark(self.stopped_at, self.outcome, self.stop_event))
+        self.resumes.append(Mark(at, "resumed", event))
         self.stopped_at = None
         self.outcome = None
         self.end_attrs = None
-        self.marks.append(Mark(at, "resumed", event))
+        self.stop_event = ""
+
+    @property
+    def marks(self) -> list[Mark]:
+        """What happened to the cycle, in order: started, (stopped, resumed)*, stopped."""
+        marks = [Mark(self.started_at, "started", self.start_event), *(self.resumes or ())]
+        if self.stopped_at is not None and self.outcome is not None:
+            marks.append(Mark(self.stopped_at, self.outcome, self.stop_event))
+        return marks
 
     @property
     def open(self) -> bool:
@@ -143,7 +159,7 @@ class TicketState:
     def _created(self, event: Event) -> None:
         values = dict(event.changes)
         status = values.pop("status", "new")
-        self.attrs = replace(Attributes(), **values)
+        self.attrs = Attributes()._replace(**values)
         self.status = status
         self.timeline.append((event.at, status))
         self.snapshots.append((event.at, event.id, self.attrs))
@@ -157,7 +173,7 @@ class TicketState:
         values = dict(event.changes)
         status = values.pop("status", None)
         if values:
-            attrs = replace(self.attrs, **values)
+            attrs = self.attrs._replace(**values)
             if attrs != self.attrs:
                 self.attrs = attrs
                 self.snapshots.append((event.at, event.id, attrs))
@@ -173,13 +189,15 @@ class TicketState:
         self.closed = status == "closed"
 
     def _became_done(self, event: Event) -> None:
+        attrs, at, event_id = self.attrs, event.at, event.id
+        cycles = self.cycles
         for metric in (FIRST_RESPONSE, NEXT_RESPONSE, PERIODIC_UPDATE):
-            cycle = self.open_cycle(metric)
-            if cycle is not None:
-                cycle.stop(event.at, "cancelled", self.attrs, event.id)
-        resolution = self.open_cycle(RESOLUTION)
-        if resolution is not None:
-            resolution.stop(event.at, "achieved", self.attrs, event.id)
+            found = cycles[metric]
+            if found and found[-1].stopped_at is None:
+                found[-1].stop(at, "cancelled", attrs, event_id)
+        found = cycles[RESOLUTION]
+        if found and found[-1].stopped_at is None:
+            found[-1].stop(at, "achieved", attrs, event_id)
 
     def _reopened(self, event: Event) -> None:
         last = self.cycles[RESOLUTION][-1]
