@@ -17,7 +17,9 @@ def parse_document(text: str, source: str) -> object:
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ConfigError([Issue(f"line {exc.lineno}", f"not valid JSON: {exc.msg}")], source) from None
+            raise ConfigError(
+                [Issue(f"line {exc.lineno}", f"not valid JSON: {exc.msg}")], source
+            ) from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -41,7 +43,9 @@ def load_config(path: str | Path) -> SlaConfig:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError([Issue("", f"cannot read the file: {exc.strerror or exc}")], source) from None
+        raise ConfigError(
+            [Issue("", f"cannot read the file: {exc.strerror or exc}")], source
+        ) from None
     except UnicodeDecodeError:
         raise ConfigError([Issue("", "the file is not UTF-8 text")], source) from None
     return load_config_text(text, source)

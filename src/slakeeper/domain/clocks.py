@@ -72,7 +72,9 @@ def _running(status: str, pause: frozenset[str], metric: str) -> bool:
     return status not in pause and not (metric == RESOLUTION and status in DONE)
 
 
-def _segments(state: TicketState, cycle: Cycle, end: int, policy: Policy) -> list[tuple[int, int, str, bool]]:
+def _segments(
+    state: TicketState, cycle: Cycle, end: int, policy: Policy
+) -> list[tuple[int, int, str, bool]]:
     """(start, end, status, running) stretches of the cycle's life ``[started_at, end)``."""
     timeline = state.timeline
     pause = policy.pause_statuses
@@ -120,8 +122,19 @@ def evaluate_cycle(state: TicketState, cycle: Cycle, selection: Selection, now: 
         if due_at is None and running_now:
             due_at = calendar.add_us(end, target - elapsed)
     breached = due_at is not None and due_at < end
-    return Clock(state.id, cycle.metric, cycle.number, policy.name, target, cycle.started_at,
-                 stopped, status, elapsed, due_at, breached)
+    return Clock(
+        state.id,
+        cycle.metric,
+        cycle.number,
+        policy.name,
+        target,
+        cycle.started_at,
+        stopped,
+        status,
+        elapsed,
+        due_at,
+        breached,
+    )
 
 
 def end_attributes(state: TicketState, cycle: Cycle) -> Attributes:

@@ -27,7 +27,16 @@ from slakeeper.domain.policy import (
 
 REOPEN_MODES = ("continue", "restart")
 _TOP_KEYS = ("calendars", "policies", "system_replies_count", "resolution_on_reopen")
-_POLICY_KEYS = ("name", "level", "customer", "service", "when", "calendar", "targets", "pause_statuses")
+_POLICY_KEYS = (
+    "name",
+    "level",
+    "customer",
+    "service",
+    "when",
+    "calendar",
+    "targets",
+    "pause_statuses",
+)
 _WHEN_KEYS = ("priority", "channel", "group", "tags_any", "tags_all", "tags_none")
 _US = 1_000_000
 
@@ -53,26 +62,34 @@ def parse_config(document: object) -> SlaConfig:
     """Validate a whole SLA document; raises :class:`ConfigError` listing every problem."""
     issues: list[Issue] = []
     if not isinstance(document, Mapping):
-        raise ConfigError([Issue("", "the configuration must be a mapping with calendars and policies")])
+        raise ConfigError(
+            [Issue("", "the configuration must be a mapping with calendars and policies")]
+        )
     for key in document:
         if key not in _TOP_KEYS:
             issues.append(Issue(str(key), f"unknown field; use {', '.join(_TOP_KEYS)}"))
-    calendars = _parse_calendars(document.get("calendars"), issues)
-    policies = _parse_policies(document.get("policies"), calendars, issues)
+    broken: set[str] = set()
+    calendars = _parse_calendars(document.get("calendars"), issues, broken)
+    policies = _parse_policies(document.get("policies"), calendars, broken, issues)
     replies = document.get("system_replies_count", False)
     if not isinstance(replies, bool):
         issues.append(Issue("system_replies_count", f"{replies!r} must be true or false"))
         replies = False
     reopen = document.get("resolution_on_reopen", "continue")
     if reopen not in REOPEN_MODES:
-        issues.append(Issue("resolution_on_reopen", f"{reopen!r} must be one of {', '.join(REOPEN_MODES)}"))
+        issues.append(
+            Issue("resolution_on_reopen", f"{reopen!r} must be one of {', '.join(REOPEN_MODES)}")
+        )
         reopen = "continue"
     if issues:
         raise ConfigError(issues)
     return SlaConfig(calendars, PolicyBook.of(tuple(policies)), replies, str(reopen))
 
 
-def _parse_calendars(value: object, issues: list[Issue]) -> dict[str, BusinessCalendar]:
+def _parse_calendars(
+    value: object, issues: list[Issue], broken: set[str]
+) -> dict[str, BusinessCalendar]:
+    """Valid calendars by name; names of calendars that are defined but invalid go in ``broken``."""
     calendars = {ALWAYS: always_open_calendar()}
     if value is None:
         return calendars
@@ -83,7 +100,9 @@ def _parse_calendars(value: object, issues: list[Issue]) -> dict[str, BusinessCa
         where = f"calendars[{i}]"
         name = spec.get("name") if isinstance(spec, Mapping) else None
         if not isinstance(name, str) or not name.strip():
-            issues.append(Issue(f"{where}.name", "missing; every calendar needs a name policies refer to"))
+            issues.append(
+                Issue(f"{where}.name", "missing; every calendar needs a name policies refer to")
+            )
         elif name == ALWAYS:
             issues.append(Issue(f"{where}.name", f"{ALWAYS!r} is built in; choose another name"))
         elif name in calendars:
@@ -95,6 +114,8 @@ def _parse_calendars(value: object, issues: list[Issue]) -> dict[str, BusinessCa
             calendar = BusinessCalendar.from_spec(spec)
         except CalendarError as exc:
             issues.extend(Issue(_path(where, i.where), i.message) for i in exc.issues)
+            if isinstance(name, str):
+                broken.add(name)
             continue
         if isinstance(name, str) and name.strip() and name not in calendars:
             calendars[name] = calendar
@@ -102,7 +123,10 @@ def _parse_calendars(value: object, issues: list[Issue]) -> dict[str, BusinessCa
 
 
 def _parse_policies(
-    value: object, calendars: Mapping[str, BusinessCalendar], issues: list[Issue]
+    value: object,
+    calendars: Mapping[str, BusinessCalendar],
+    broken: set[str],
+    issues: list[Issue],
 ) -> list[Policy]:
     if value is None:
         issues.append(Issue("policies", "missing; define at least one policy"))
@@ -114,7 +138,7 @@ def _parse_policies(
     names: set[str] = set()
     for i, item in enumerate(value):
         where = f"policies[{i}]"
-        policy = _parse_policy(item, i, where, calendars, issues)
+        policy = _parse_policy(item, i, where, calendars, broken, issues)
         if policy is None:
             continue
         if policy.name in names:
@@ -125,7 +149,12 @@ def _parse_policies(
 
 
 def _parse_policy(
-    item: object, index: int, where: str, calendars: Mapping[str, BusinessCalendar], issues: list[Issue]
+    item: object,
+    index: int,
+    where: str,
+    calendars: Mapping[str, BusinessCalendar],
+    broken: set[str],
+    issues: list[Issue],
 ) -> Policy | None:
     if not isinstance(item, Mapping):
         issues.append(Issue(where, "must be a mapping with name and targets"))
@@ -148,13 +177,20 @@ def _parse_policy(
     if level == "service" and service is None:
         issues.append(Issue(f"{where}.service", "required for a service-level policy"))
     if level == "corporate" and (customer is not None or service is not None):
-        issues.append(Issue(f"{where}.level", "a corporate policy covers everyone; use level customer or service to narrow it"))
+        issues.append(
+            Issue(
+                f"{where}.level",
+                "a corporate policy covers everyone; use level customer or service to narrow it",
+            )
+        )
     when = _parse_when(item.get("when"), f"{where}.when", issues)
     calendar_name = item.get("calendar", ALWAYS)
     calendar = calendars.get(calendar_name) if isinstance(calendar_name, str) else None
-    if calendar is None:
+    if calendar is None and calendar_name not in broken:
         known = ", ".join(sorted(calendars))
-        issues.append(Issue(f"{where}.calendar", f"unknown calendar {calendar_name!r}; defined: {known}"))
+        issues.append(
+            Issue(f"{where}.calendar", f"unknown calendar {calendar_name!r}; defined: {known}")
+        )
     targets = _parse_targets(item.get("targets"), f"{where}.targets", issues)
     pause = _parse_pause(item.get("pause_statuses"), f"{where}.pause_statuses", issues)
     if len(issues) > before or calendar is None:
@@ -191,10 +227,16 @@ def _parse_when(value: object, where: str, issues: list[Issue]) -> Conditions:
     found: dict[str, frozenset[str]] = {}
     for key, raw in value.items():
         if key not in _WHEN_KEYS:
-            issues.append(Issue(f"{where}.{key}", f"unknown condition; use {', '.join(_WHEN_KEYS)}"))
+            issues.append(
+                Issue(f"{where}.{key}", f"unknown condition; use {', '.join(_WHEN_KEYS)}")
+            )
             continue
         items = [raw] if isinstance(raw, str) else raw
-        if not isinstance(items, list) or not items or not all(isinstance(x, str) and x for x in items):
+        if (
+            not isinstance(items, list)
+            or not items
+            or not all(isinstance(x, str) and x for x in items)
+        ):
             issues.append(Issue(f"{where}.{key}", "must be a non-empty list of texts"))
             continue
         found[str(key)] = frozenset(items)
@@ -203,7 +245,9 @@ def _parse_when(value: object, where: str, issues: list[Issue]) -> Conditions:
 
 def _parse_targets(value: object, where: str, issues: list[Issue]) -> dict[str, dict[str, int]]:
     if not isinstance(value, Mapping) or not value:
-        issues.append(Issue(where, f"missing; give targets for at least one of {', '.join(METRICS)}"))
+        issues.append(
+            Issue(where, f"missing; give targets for at least one of {', '.join(METRICS)}")
+        )
         return {}
     targets: dict[str, dict[str, int]] = {}
     for metric, by_priority in value.items():
@@ -211,7 +255,9 @@ def _parse_targets(value: object, where: str, issues: list[Issue]) -> dict[str, 
             issues.append(Issue(f"{where}.{metric}", f"unknown metric; use {', '.join(METRICS)}"))
             continue
         if not isinstance(by_priority, Mapping) or not by_priority:
-            issues.append(Issue(f"{where}.{metric}", "must map priorities (or default) to durations"))
+            issues.append(
+                Issue(f"{where}.{metric}", "must map priorities (or default) to durations")
+            )
             continue
         parsed: dict[str, int] = {}
         for priority, raw in by_priority.items():
@@ -236,7 +282,9 @@ def _parse_pause(value: object, where: str, issues: list[Issue]) -> frozenset[st
         return DEFAULT_PAUSE
     for i, status in enumerate(value):
         if status not in STATUSES:
-            issues.append(Issue(f"{where}[{i}]", f"unknown status {status!r}; use {', '.join(STATUSES)}"))
+            issues.append(
+                Issue(f"{where}[{i}]", f"unknown status {status!r}; use {', '.join(STATUSES)}")
+            )
     return frozenset(s for s in value if isinstance(s, str))
 
 

@@ -29,7 +29,9 @@ def parse_duration(value: object) -> timedelta:
     match = _DURATION.match(text)
     if not text or match is None:
         if text.endswith("d") and text[:-1].isdigit():
-            raise ValueError(f"{value!r} uses the unit 'd', which does not exist; write hours, e.g. '24h'")
+            raise ValueError(
+                f"{value!r} uses the unit 'd', which does not exist; write hours, e.g. '24h'"
+            )
         raise ValueError(f"{value!r} is not a duration; {HINT}")
     hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
     result = timedelta(hours=hours, minutes=minutes, seconds=seconds)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -23,7 +23,16 @@ COMMENT = "comment.added"
 CSAT = "csat.rated"
 TYPES = (CREATED, UPDATED, COMMENT, CSAT)
 AUTHORS = ("agent", "customer", "system")
-ATTRIBUTE_FIELDS = ("priority", "status", "channel", "customer", "service", "group", "assignee", "tags")
+ATTRIBUTE_FIELDS = (
+    "priority",
+    "status",
+    "channel",
+    "customer",
+    "service",
+    "group",
+    "assignee",
+    "tags",
+)
 _COMMON = frozenset({"id", "ticket", "type", "at"})
 _ALLOWED = {
     CREATED: _COMMON | set(ATTRIBUTE_FIELDS),
@@ -31,7 +40,9 @@ _ALLOWED = {
     COMMENT: _COMMON | {"author", "public"},
     CSAT: _COMMON | {"score"},
 }
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
+_RFC3339 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
+)
 _US = 1_000_000
 _NAIVE_EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 - only subtracted from naive UTC wall times
 _STATUS_SET = frozenset(STATUSES)
@@ -106,8 +117,10 @@ def parse_instant(value: object, what: str = "at") -> int:
             raise BadEvent(f"{what} {value!r} is not a valid date and time") from None
         return (delta.days * 86_400 + delta.seconds) * _US
     if not isinstance(value, str) or _RFC3339.match(value) is None:
-        raise BadEvent(f"{what} {value!r} is not an RFC 3339 instant with an offset (e.g. 2026-03-02T08:00:00Z)")
-    text = value
+        raise BadEvent(
+            f"{what} {value!r} is not an RFC 3339 instant with an offset (e.g. 2026-03-02T08:00:00Z)"
+        )
+    text = value.upper().replace(" ", "T")  # RFC 3339 allows t, z and a space
     dot = text.find(".")
     if dot != -1:  # Python takes at most 6 fractional digits
         end = dot + 1
@@ -170,12 +183,12 @@ def _changes(obj: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
     for key, value in obj.items():
         if key in _COMMON:
             continue
-        if type(value) is str and value:
+        if key == "tags":
+            out.append((_FIELD_NAMES[key], _tags(value)))
+        elif type(value) is str and value:
             if key == "status" and value not in _STATUS_SET:
                 raise BadEvent(f"status {value!r} is not one of {', '.join(STATUSES)}")
             out.append((_FIELD_NAMES[key], sys.intern(value)))
-        elif key == "tags":
-            out.append((_FIELD_NAMES[key], _tags(value)))
         elif value is None and key not in _REQUIRED_VALUE:
             out.append((_FIELD_NAMES[key], None))
         elif key == "status":
@@ -216,13 +229,17 @@ def parse_event(obj: object, seq: int = 0, line: int = 0) -> Event:
             public = obj.get("public", True)
             if type(public) is not bool:
                 raise BadEvent(f"public {public!r} must be true or false")
-            return Event(event_id, ticket, COMMENT, at, (), _AUTHORS[str(author)], public, 0, seq, line)
+            return Event(
+                event_id, ticket, COMMENT, at, (), _AUTHORS[str(author)], public, 0, seq, line
+            )
         if kind == CSAT:
             score = obj.get("score")
             if type(score) is not int or not 1 <= score <= 5:
                 raise BadEvent(f"score {score!r} must be an integer from 1 to 5")
             return Event(event_id, ticket, CSAT, at, (), "", True, score, seq, line)
-        return Event(event_id, ticket, _TYPE_NAMES[str(kind)], at, _changes(obj), "", True, 0, seq, line)
+        return Event(
+            event_id, ticket, _TYPE_NAMES[str(kind)], at, _changes(obj), "", True, 0, seq, line
+        )
     except BadEvent as exc:
         raise BadEvent(f"event {event_id!r}: {exc}") from None
 

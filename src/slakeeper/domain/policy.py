@@ -163,14 +163,19 @@ class PolicyBook:
 
 
 def _why_applies(policy: Policy, attrs: Attributes) -> str:
-    scope = {3: "customer and service", 2: "customer", 1: "service", 0: "corporate"}[policy.specificity]
+    scope = {3: "customer and service", 2: "customer", 1: "service", 0: "corporate"}[
+        policy.specificity
+    ]
     parts = [f"most specific match ({scope} level)"]
     if policy.customer:
         parts.append(f"customer {attrs.customer!r}")
     if policy.service:
         parts.append(f"service {attrs.service!r}")
-    conditions = [k for k in ("priority", "channel", "group", "tags_any", "tags_all", "tags_none")
-                  if getattr(policy.when, k) is not None]
+    conditions = [
+        k
+        for k in ("priority", "channel", "group", "tags_any", "tags_all", "tags_none")
+        if getattr(policy.when, k) is not None
+    ]
     if conditions:
         parts.append("when " + ", ".join(conditions) + " hold")
     parts.append(f"target for priority {attrs.priority!r}")

@@ -46,10 +46,22 @@ class Mark(NamedTuple):
 class Cycle:
     """One cycle of one metric on one ticket."""
 
-    __slots__ = ("end_attrs", "metric", "number", "outcome", "resumes", "start_event", "start_index",
-                 "started_at", "stop_event", "stopped_at")
+    __slots__ = (
+        "end_attrs",
+        "metric",
+        "number",
+        "outcome",
+        "resumes",
+        "start_event",
+        "start_index",
+        "started_at",
+        "stop_event",
+        "stopped_at",
+    )
 
-    def __init__(self, metric: str, number: int, started_at: int, start_index: int, event: str) -> None:
+    def __init__(
+        self, metric: str, number: int, started_at: int, start_index: int, event: str
+    ) -> None:
         self.metric = metric
         self.number = number
         self.started_at = started_at
@@ -70,7 +82,8 @@ class Cycle:
     def resume(self, at: int, event: str) -> None:
         if self.resumes is None:
             self.resumes = []
-        assert self.stopped_at is not None and self.outcome is not None
+        assert self.stopped_at is not None
+        assert self.outcome is not None
         self.resumes.append(Mark(self.stopped_at, self.outcome, self.stop_event))
         self.resumes.append(Mark(at, "resumed", event))
         self.stopped_at = None
@@ -94,8 +107,19 @@ class Cycle:
 class TicketState:
     """Everything the clocks of one ticket need, updated by :meth:`apply` one event at a time."""
 
-    __slots__ = ("attrs", "closed", "csat", "cycles", "id", "last_at", "replied", "rules",
-                 "snapshots", "status", "timeline")
+    __slots__ = (
+        "attrs",
+        "closed",
+        "csat",
+        "cycles",
+        "id",
+        "last_at",
+        "replied",
+        "rules",
+        "snapshots",
+        "status",
+        "timeline",
+    )
 
     def __init__(self, ticket: str, rules: Rules) -> None:
         self.id = ticket
@@ -104,7 +128,12 @@ class TicketState:
         self.status = ""
         self.timeline: list[tuple[int, str]] = []  # (instant, status from then on)
         self.snapshots: list[tuple[int, str, Attributes]] = []  # (instant, event id, attributes)
-        self.cycles: dict[str, list[Cycle]] = {FIRST_RESPONSE: [], NEXT_RESPONSE: [], PERIODIC_UPDATE: [], RESOLUTION: []}
+        self.cycles: dict[str, list[Cycle]] = {
+            FIRST_RESPONSE: [],
+            NEXT_RESPONSE: [],
+            PERIODIC_UPDATE: [],
+            RESOLUTION: [],
+        }
         self.replied = False
         self.closed = False
         self.last_at: int | None = None
@@ -125,15 +154,23 @@ class TicketState:
     def apply(self, event: Event) -> None:
         """Apply the next event of this ticket; raises :class:`SequenceError` when it cannot follow."""
         if self.last_at is not None and event.at < self.last_at:
-            raise SequenceError(f"event {event.id!r} at is earlier than the ticket's last event; replay the ticket")
+            raise SequenceError(
+                f"event {event.id!r} at is earlier than the ticket's last event; replay the ticket"
+            )
         if event.type == CREATED:
             if self.timeline:
-                raise SequenceError(f"event {event.id!r}: second ticket.created for ticket {self.id!r}")
+                raise SequenceError(
+                    f"event {event.id!r}: second ticket.created for ticket {self.id!r}"
+                )
             self._created(event)
         elif not self.timeline:
-            raise SequenceError(f"event {event.id!r}: ticket {self.id!r} has no ticket.created before it")
+            raise SequenceError(
+                f"event {event.id!r}: ticket {self.id!r} has no ticket.created before it"
+            )
         elif self.closed:
-            raise SequenceError(f"event {event.id!r}: ticket {self.id!r} is closed; nothing may follow")
+            raise SequenceError(
+                f"event {event.id!r}: ticket {self.id!r} is closed; nothing may follow"
+            )
         elif event.type == UPDATED:
             self._updated(event)
         elif event.type == COMMENT:

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, BinaryIO
 
@@ -33,7 +33,7 @@ BAD_INPUT = 2
 PROGRESS_BYTES = 8 * 1024 * 1024  # show a progress bar for inputs larger than this on a terminal
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     jsonl = "jsonl"
     table = "table"
 
@@ -51,10 +51,21 @@ def _root() -> None:
 
 @app.command("evaluate")
 def evaluate_command(
-    config: Annotated[Path, typer.Option("--config", "-c", help="SLA configuration (YAML or JSON).")],
-    events: Annotated[str, typer.Option("--events", "-e", help="Ticket events as JSON Lines; '-' reads standard input.")],
-    at: Annotated[str | None, typer.Option("--at", help="Evaluation instant (RFC 3339); default: now.")] = None,
-    output: Annotated[OutputFormat, typer.Option("--format", "-f", help="jsonl for programs, table for people.")] = OutputFormat.jsonl,
+    config: Annotated[
+        Path, typer.Option("--config", "-c", help="SLA configuration (YAML or JSON).")
+    ],
+    events: Annotated[
+        str,
+        typer.Option(
+            "--events", "-e", help="Ticket events as JSON Lines; '-' reads standard input."
+        ),
+    ],
+    at: Annotated[
+        str | None, typer.Option("--at", help="Evaluation instant (RFC 3339); default: now.")
+    ] = None,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="jsonl for programs, table for people.")
+    ] = OutputFormat.jsonl,
 ) -> None:
     """Print every clock of every ticket at an instant (SPEC §6)."""
     try:
@@ -72,7 +83,9 @@ def evaluate_command(
     source = "<stdin>" if events == "-" else events
     with ExitStack() as stack:
         try:
-            stream: BinaryIO = sys.stdin.buffer if events == "-" else stack.enter_context(open(events, "rb"))  # noqa: SIM115
+            stream: BinaryIO = (
+                sys.stdin.buffer if events == "-" else stack.enter_context(open(events, "rb"))
+            )
         except OSError as exc:
             _fail([f"{source}: cannot read the file: {exc.strerror or exc}"])
         progress = _progress(stack, stream, events)
@@ -102,8 +115,14 @@ def _progress(stack: ExitStack, stream: BinaryIO, path: str) -> Callable[[int], 
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
     bar = stack.enter_context(
-        Progress("reading events", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                 console=Console(stderr=True), transient=True)
+        Progress(
+            "reading events",
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
     )
     task = bar.add_task("read", total=size)
     pending = 0

@@ -26,16 +26,26 @@ def _hours(us: int) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}"
 
 
-def clock_table(clocks: Sequence[Clock], events: int, tickets: int, console: Console | None = None) -> None:
+def clock_table(
+    clocks: Sequence[Clock], events: int, tickets: int, console: Console | None = None
+) -> None:
     if console is None:
         console = Console()
         if not console.is_terminal:
             console = Console(width=200)
     table = Table(title="SLA clocks (instants in UTC)", header_style="bold", expand=False)
     for name, justify in (
-        ("ticket", "left"), ("metric", "left"), ("#", "right"), ("policy", "left"), ("target", "right"),
-        ("started", "left"), ("stopped", "left"), ("status", "left"), ("elapsed", "right"),
-        ("due", "left"), ("breached", "center"),
+        ("ticket", "left"),
+        ("metric", "left"),
+        ("#", "right"),
+        ("policy", "left"),
+        ("target", "right"),
+        ("started", "left"),
+        ("stopped", "left"),
+        ("status", "left"),
+        ("elapsed", "right"),
+        ("due", "left"),
+        ("breached", "center"),
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     from datetime import timedelta
@@ -43,10 +53,16 @@ def clock_table(clocks: Sequence[Clock], events: int, tickets: int, console: Con
     for c in clocks:
         style = _STYLE.get(c.status, "")
         table.add_row(
-            c.ticket, c.metric, str(c.cycle), c.policy,
+            c.ticket,
+            c.metric,
+            str(c.cycle),
+            c.policy,
             format_duration(timedelta(microseconds=c.target)),
-            _instant(c.started_at), _instant(c.stopped_at),
-            f"[{style}]{c.status}[/]", _hours(c.elapsed), _instant(c.due_at),
+            _instant(c.started_at),
+            _instant(c.stopped_at),
+            f"[{style}]{c.status}[/]",
+            _hours(c.elapsed),
+            _instant(c.due_at),
             "[bold red]yes[/]" if c.breached else "no",
         )
     console.print(table)
