@@ -12,6 +12,7 @@ import re
 import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from slakeeper.domain.calendar import EPOCH
@@ -142,16 +143,20 @@ def format_instant(instant: int) -> str:
     days, rest = divmod(seconds, 86_400)
     day = _DAY_TEXT.get(days)
     if day is None:
-        day = (EPOCH + timedelta(days=days)).strftime("%Y-%m-%dT")
+        d = (EPOCH + timedelta(days=days)).date()
+        day = f"{d.year:04d}-{d.month:02d}-{d.day:02d}T"
         if len(_DAY_TEXT) < 100_000:
             _DAY_TEXT[days] = day
-    minutes, second = divmod(rest, 60)
-    hour, minute = divmod(minutes, 60)
+    if not _TIME_TEXT:
+        _TIME_TEXT.extend(
+            f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60)
+        )
     if micros:
-        return f"{day}{hour:02d}:{minute:02d}:{second:02d}.{micros:06d}".rstrip("0") + "Z"
-    return f"{day}{hour:02d}:{minute:02d}:{second:02d}Z"
+        return f"{day}{_TIME_TEXT[rest]}.{micros:06d}".rstrip("0") + "Z"
+    return day + _TIME_TEXT[rest] + "Z"
 
 
+_TIME_TEXT: list[str] = []  # "HH:MM:SS" for every second of a day, built on first use
 _DAY_TEXT: dict[int, str] = {}
 
 
@@ -229,22 +234,22 @@ def parse_event(obj: object, seq: int = 0, line: int = 0) -> Event:
             public = obj.get("public", True)
             if type(public) is not bool:
                 raise BadEvent(f"public {public!r} must be true or false")
-            return Event(
-                event_id, ticket, COMMENT, at, (), _AUTHORS[str(author)], public, 0, seq, line
-            )
+            by = _AUTHORS[str(author)]
+            return _new(Event, (event_id, ticket, COMMENT, at, (), by, public, 0, seq, line))
         if kind == CSAT:
             score = obj.get("score")
             if type(score) is not int or not 1 <= score <= 5:
                 raise BadEvent(f"score {score!r} must be an integer from 1 to 5")
-            return Event(event_id, ticket, CSAT, at, (), "", True, score, seq, line)
-        return Event(
-            event_id, ticket, _TYPE_NAMES[str(kind)], at, _changes(obj), "", True, 0, seq, line
-        )
+            return _new(Event, (event_id, ticket, CSAT, at, (), "", True, score, seq, line))
+        changes = _changes(obj)
+        kind = _TYPE_NAMES[str(kind)]
+        return _new(Event, (event_id, ticket, kind, at, changes, "", True, 0, seq, line))
     except BadEvent as exc:
         raise BadEvent(f"event {event_id!r}: {exc}") from None
 
 
 _AUTHORS = {name: name for name in AUTHORS}
+_new = tuple.__new__  # builds an Event without the generated __new__'s Python-level call
 _TYPE_NAMES = {name: name for name in TYPES}
 
 
@@ -267,13 +272,12 @@ class EventLog:
         self._count = 0
 
     def add(self, event: Event) -> bool:
-        first = self._by_id.get(event.id)
-        if first is not None:
+        first = self._by_id.setdefault(event.id, event)
+        if first is not event:
             if first.same_content(event):
                 return False
             where = f" (first on line {first.line})" if first.line else ""
             raise DuplicateEvent(f"event {event.id!r}: id repeated with different content{where}")
-        self._by_id[event.id] = event
         group = self._by_ticket.get(event.ticket)
         if group is None:
             self._by_ticket[event.ticket] = [event]
@@ -306,5 +310,4 @@ class EventLog:
             yield from self.history(ticket)
 
 
-def _order(event: Event) -> tuple[int, int]:
-    return (event.at, event.seq)
+_order = itemgetter(3, 8)  # (at, seq): by instant, ties in arrival order
