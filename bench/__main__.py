@@ -1,0 +1,60 @@
+"""``python -m bench`` (``make bench``): run the benchmarks, print their tables, write RESULTS.md.
+
+Options: ``--quick`` for smaller case counts, ``--only calendar|evaluate`` for one benchmark,
+``--no-write`` to leave ``bench/RESULTS.md`` alone. A benchmark that is not run keeps its
+previous section in RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.report import Section, print_section, write_results
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+ORDER = ["calendar", "evaluate"]
+
+
+def _runner(name: str) -> Callable[[bool], Section]:
+    if name == "calendar":
+        from bench import bench_calendar
+
+        return bench_calendar.run
+    from bench import bench_evaluate
+
+    return bench_evaluate.run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller case counts, shorter budgets")
+    parser.add_argument("--only", choices=ORDER, help="run one benchmark")
+    parser.add_argument("--no-write", action="store_true", help="do not write bench/RESULTS.md")
+    args = parser.parse_args(argv)
+
+    names = [args.only] if args.only else ORDER
+    sections: list[Section] = []
+    for name in names:
+        section = _runner(name)(args.quick)
+        print_section(section)
+        sections.append(section)
+
+    if not args.no_write:
+        command = "python -m bench" + "".join(
+            f" {a}" for a in (argv if argv is not None else sys.argv[1:])
+        )
+        write_results(RESULTS, sections, ORDER, command)
+        print(
+            f"wrote {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}"
+        )
+    missed = [f for s in sections for f in s.figures if f.met is False]
+    if missed:
+        print(f"{len(missed)} figure(s) not met: " + "; ".join(f.name for f in missed))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
