@@ -59,7 +59,7 @@ class Conditions:
             ("group", self.group, attrs.group),
         ):
             if wanted is not None and actual not in wanted:
-                return f"{name} {actual!r} is not in {sorted(wanted)}"
+                return f"{name} {_shown(actual)} is not in {sorted(wanted)}"
         if self.tags_any is not None and not (self.tags_any & attrs.tags):
             return f"none of the tags {sorted(self.tags_any)} is present"
         if self.tags_all is not None and not self.tags_all <= attrs.tags:
@@ -95,9 +95,9 @@ class Policy:
 
     def scope_mismatch(self, attrs: Attributes) -> str | None:
         if self.customer is not None and attrs.customer != self.customer:
-            return f"customer {attrs.customer!r} is not {self.customer!r}"
+            return f"customer {_shown(attrs.customer)} is not {self.customer!r}"
         if self.service is not None and attrs.service != self.service:
-            return f"service {attrs.service!r} is not {self.service!r}"
+            return f"service {_shown(attrs.service)} is not {self.service!r}"
         return None
 
 
@@ -160,6 +160,10 @@ class PolicyBook:
                 break
             verdicts.append(Verdict(policy.name, False, reason))
         return verdicts
+
+
+def _shown(value: str | None) -> str:
+    return "(none)" if value is None else repr(value)
 
 
 def _why_applies(policy: Policy, attrs: Attributes) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -10,16 +11,18 @@ from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, BinaryIO
+from typing import Annotated, BinaryIO, NoReturn
 
 import typer
 
 from slakeeper.adapters.config_file import load_config
 from slakeeper.adapters.jsonl import clock_line, read_records
+from slakeeper.domain.config import SlaConfig
 from slakeeper.domain.errors import EventError, InvalidInput, Issue
 from slakeeper.domain.events import BadEvent, parse_instant
+from slakeeper.entrypoints.explain_view import explanation_dict, print_explanations
 from slakeeper.entrypoints.tables import clock_table
-from slakeeper.service.evaluate import evaluate
+from slakeeper.service.evaluate import evaluate, explain_ticket
 
 app = typer.Typer(
     name="slakeeper",
@@ -33,12 +36,17 @@ BAD_INPUT = 2
 PROGRESS_BYTES = 8 * 1024 * 1024  # show a progress bar for inputs larger than this on a terminal
 
 
+class ExplainFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
 class OutputFormat(StrEnum):
     jsonl = "jsonl"
     table = "table"
 
 
-def _fail(lines: list[str]) -> None:
+def _fail(lines: list[str]) -> NoReturn:
     for line in lines:
         typer.echo(line, err=True)
     raise typer.Exit(BAD_INPUT)
@@ -47,6 +55,28 @@ def _fail(lines: list[str]) -> None:
 @app.callback()
 def _root() -> None:
     """SLA management: business calendars, SLA clocks, breaches and reports."""
+
+
+def _config_and_instant(config: Path, at: str | None) -> tuple[SlaConfig, int]:
+    try:
+        sla = load_config(config)
+    except InvalidInput as exc:
+        _fail(exc.lines())
+    if at is None:
+        return sla, parse_instant(datetime.now(UTC).isoformat())
+    try:
+        return sla, parse_instant(at, "--at")
+    except BadEvent as exc:
+        _fail([str(exc)])
+
+
+def _open_events(stack: ExitStack, events: str) -> BinaryIO:
+    if events == "-":
+        return sys.stdin.buffer
+    try:
+        return stack.enter_context(open(events, "rb"))
+    except OSError as exc:
+        _fail([f"{events}: cannot read the file: {exc.strerror or exc}"])
 
 
 @app.command("evaluate")
@@ -68,26 +98,10 @@ def evaluate_command(
     ] = OutputFormat.jsonl,
 ) -> None:
     """Print every clock of every ticket at an instant (SPEC §6)."""
-    try:
-        sla = load_config(config)
-    except InvalidInput as exc:
-        _fail(exc.lines())
-    if at is None:
-        now_text = datetime.now(UTC).isoformat()
-        now = parse_instant(now_text)
-    else:
-        try:
-            now = parse_instant(at, "--at")
-        except BadEvent as exc:
-            _fail([str(exc)])
+    sla, now = _config_and_instant(config, at)
     source = "<stdin>" if events == "-" else events
     with ExitStack() as stack:
-        try:
-            stream: BinaryIO = (
-                sys.stdin.buffer if events == "-" else stack.enter_context(open(events, "rb"))
-            )
-        except OSError as exc:
-            _fail([f"{source}: cannot read the file: {exc.strerror or exc}"])
+        stream = _open_events(stack, events)
         progress = _progress(stack, stream, events)
         try:
             with _bulk():
@@ -102,6 +116,43 @@ def evaluate_command(
         write(clock_line(clock))
         write(b"\n")
     sys.stdout.buffer.flush()
+
+
+@app.command("explain")
+def explain_command(
+    config: Annotated[
+        Path, typer.Option("--config", "-c", help="SLA configuration (YAML or JSON).")
+    ],
+    events: Annotated[
+        str,
+        typer.Option(
+            "--events", "-e", help="Ticket events as JSON Lines; '-' reads standard input."
+        ),
+    ],
+    ticket: Annotated[str, typer.Option("--ticket", "-t", help="The ticket to explain.")],
+    at: Annotated[
+        str | None, typer.Option("--at", help="Evaluation instant (RFC 3339); default: now.")
+    ] = None,
+    output: Annotated[
+        ExplainFormat, typer.Option("--format", "-f", help="text for people, json for programs.")
+    ] = ExplainFormat.text,
+) -> None:
+    """Explain every clock of one ticket: which policy applied and why, how it ran, what re-targeted it."""
+    sla, now = _config_and_instant(config, at)
+    source = "<stdin>" if events == "-" else events
+    with ExitStack() as stack:
+        stream = _open_events(stack, events)
+        try:
+            found = explain_ticket(sla, read_records(stream), ticket, now)
+        except EventError as exc:
+            _fail(EventError(exc.issues, source).lines())
+    if output is ExplainFormat.json:
+        sys.stdout.write(
+            json.dumps([explanation_dict(e) for e in found], ensure_ascii=False, indent=2)
+        )
+        sys.stdout.write("\n")
+    else:
+        print_explanations(found)
 
 
 def _progress(stack: ExitStack, stream: BinaryIO, path: str) -> Callable[[int], None] | None:

@@ -1,20 +1,20 @@
-"""Use case: evaluate every clock of a ticket history at an instant (``slakeeper evaluate``).
+"""Use cases over a ticket history: evaluate every clock at an instant, or explain one ticket's.
 
 Input records come from an adapter as ``(line, decoded object)`` pairs, where an object that could
-not be decoded arrives as a :class:`BadEvent`. Every event is validated, the whole history is
-checked in order, and only then are clocks returned: bad input yields an :class:`EventError` with
-one issue per bad event and no clocks at all.
+not be decoded arrives as a :class:`BadEvent`. Every event is validated and every ticket's history
+checked in order before any clock is returned: bad input yields one :class:`EventError` with an
+issue per bad event, and no clocks at all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from slakeeper.domain.clocks import Clock, clocks
+from slakeeper.domain.clocks import Clock, Explanation, clocks, explain
 from slakeeper.domain.config import SlaConfig
 from slakeeper.domain.errors import EventError, Issue
-from slakeeper.domain.events import BadEvent, EventLog, parse_event
+from slakeeper.domain.events import BadEvent, Event, EventLog, parse_event
 from slakeeper.domain.ticket import Rules, TicketState
 
 MAX_ISSUES = 1000  # beyond this many bad events, the rest are counted, not listed
@@ -30,8 +30,71 @@ class Evaluation:
     tickets: int
 
 
+@dataclass(slots=True)
+class _Problems:
+    issues: list[Issue] = field(default_factory=list)
+    extra: int = 0
+
+    def add(self, line: int, message: str) -> None:
+        if len(self.issues) < MAX_ISSUES:
+            self.issues.append(Issue(f"line {line}" if line else "", message))
+        else:
+            self.extra += 1
+
+    def raise_if_any(self) -> None:
+        if self.extra:
+            self.issues.append(Issue("", f"... and {self.extra} more bad events"))
+        if self.issues:
+            raise EventError(self.issues)
+
+
 def rules_of(config: SlaConfig) -> Rules:
     return Rules(config.system_replies_count, config.resolution_on_reopen)
+
+
+def _load(records: Iterable[Record], problems: _Problems) -> tuple[EventLog, int]:
+    """Validate and deduplicate every record; returns the log and the count of exact repeats."""
+    log = EventLog()
+    duplicates = 0
+    for seq, (line, obj) in enumerate(records):
+        if isinstance(obj, BadEvent):
+            problems.add(line, str(obj))
+            continue
+        try:
+            if not log.add(parse_event(obj, seq, line)):
+                duplicates += 1
+        except BadEvent as exc:
+            problems.add(line, str(exc))
+    return log, duplicates
+
+
+def _replay(
+    ticket: str,
+    history: list[Event],
+    rules: Rules,
+    now: int,
+    problems: _Problems,
+    at_now: Callable[[TicketState], None],
+) -> None:
+    """Apply the ticket's history, calling ``at_now`` with its state at ``now``.
+
+    The events after ``now`` are still applied afterwards, to check them; a history that is not
+    valid records its problem and stops.
+    """
+    state = TicketState(ticket, rules)
+    reached = False
+    for event in history:
+        if not reached and event.at > now:
+            reached = True
+            if state.created:
+                at_now(state)
+        try:
+            state.apply(event)
+        except BadEvent as exc:
+            problems.add(event.line, str(exc))
+            return
+    if not reached and state.created:
+        at_now(state)
 
 
 def evaluate(
@@ -45,51 +108,47 @@ def evaluate(
 
     Events with ``at`` after ``now`` are validated but not applied.
     """
-    log = EventLog()
-    issues: list[Issue] = []
-    extra = 0
-    duplicates = 0
-
-    def problem(line: int, message: str) -> None:
-        nonlocal extra
-        if len(issues) < MAX_ISSUES:
-            issues.append(Issue(f"line {line}" if line else "", message))
-        else:
-            extra += 1
-
-    for seq, (line, obj) in enumerate(records):
-        if isinstance(obj, BadEvent):
-            problem(line, str(obj))
-            continue
-        try:
-            if not log.add(parse_event(obj, seq, line)):
-                duplicates += 1
-        except BadEvent as exc:
-            problem(line, str(exc))
-
+    problems = _Problems()
+    log, duplicates = _load(records, problems)
     rules = rules_of(config)
     out: list[Clock] = []
     tickets = log.tickets()
-    for done, ticket in enumerate(tickets, 1):
-        state = TicketState(ticket, rules)
-        evaluated = False
-        for event in log.pop_history(ticket):
-            if not evaluated and event.at > now:
-                if not issues:
-                    out.extend(clocks(state, config, now))
-                evaluated = True
-            try:
-                state.apply(event)
-            except BadEvent as exc:
-                problem(event.line, str(exc))
-                evaluated = True
-                break
-        if not evaluated and not issues and state.created:
+
+    def collect(state: TicketState) -> None:
+        if not problems.issues:  # with bad input nothing is returned: spare the work
             out.extend(clocks(state, config, now))
+
+    for done, ticket in enumerate(tickets, 1):
+        _replay(ticket, log.pop_history(ticket), rules, now, problems, collect)
         if on_ticket is not None:
             on_ticket(done)
-    if extra:
-        issues.append(Issue("", f"... and {extra} more bad events"))
-    if issues:
-        raise EventError(issues)
+    problems.raise_if_any()
     return Evaluation(out, len(log), duplicates, len(tickets))
+
+
+def explain_ticket(
+    config: SlaConfig, records: Iterable[Record], ticket: str, now: int
+) -> list[Explanation]:
+    """Every clock of one ticket at ``now`` with its explanation; the whole input is validated."""
+    problems = _Problems()
+    log, _ = _load(records, problems)
+    rules = rules_of(config)
+    found: list[Explanation] | None = None
+
+    def keep(state: TicketState) -> None:
+        nonlocal found
+        found = explain(state, config, now)
+
+    for name in log.tickets():
+        history = log.pop_history(name)
+        _replay(name, history, rules, now, problems, keep if name == ticket else _ignore)
+    problems.raise_if_any()
+    if found is None:
+        raise EventError(
+            [Issue("", f"no ticket {ticket!r} was created up to the evaluation instant")]
+        )
+    return found
+
+
+def _ignore(state: TicketState) -> None:
+    """Other tickets are replayed only to check them."""
