@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = 1_000_000
 _DAY_US = 86_400 * _US
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -49,7 +49,9 @@ def to_us(moment: datetime) -> int:
     if not isinstance(moment, datetime):
         raise InvalidArgument(f"expected a timezone-aware datetime, got {type(moment).__name__}")
     if moment.utcoffset() is None:
-        raise InvalidArgument(f"naive datetime {moment.isoformat()} has no time zone; pass an aware datetime")
+        raise InvalidArgument(
+            f"naive datetime {moment.isoformat()} has no time zone; pass an aware datetime"
+        )
     delta = moment - EPOCH
     return (delta.days * 86_400 + delta.seconds) * _US + delta.microseconds
 
@@ -74,8 +76,21 @@ class BusinessCalendar:
     Every answer takes explicit, timezone-aware instants and returns UTC.
     """
 
-    __slots__ = ("_always", "_cum", "_cum_end", "_ends", "_extra_holidays", "_hi_day", "_hi_us",
-                 "_lo_day", "_lo_us", "_np", "_spec", "_starts", "_weekly_us")
+    __slots__ = (
+        "_always",
+        "_cum",
+        "_cum_end",
+        "_ends",
+        "_extra_holidays",
+        "_hi_day",
+        "_hi_us",
+        "_lo_day",
+        "_lo_us",
+        "_np",
+        "_spec",
+        "_starts",
+        "_weekly_us",
+    )
 
     def __init__(self, spec: CalendarSpec) -> None:
         self._spec = spec
@@ -215,8 +230,12 @@ class BusinessCalendar:
             raise InvalidArgument("durations contain a negative value")
         if self._always or not s.size:
             return (s + d).astype("datetime64[us]")
-        if not self.opens_ever() and int(d.max()) > 0:
-            raise CalendarNeverOpens(f"calendar {self._spec.name!r} has no shifts: it never opens")
+        if not self.opens_ever():
+            if int(d.max()) > 0:
+                raise CalendarNeverOpens(
+                    f"calendar {self._spec.name!r} has no shifts: it never opens"
+                )
+            return s.astype("datetime64[us]")  # every duration is zero: the starts themselves
         self._cover(int(s.min()), int(s.max()))
         while True:
             target = self._before_many(s) + d
@@ -290,6 +309,8 @@ class BusinessCalendar:
         raw: list[tuple[int, int]] = []
         weekly = self._weekly_us
         single = len(seg_starts) == 1
+        # computed once per build, not once per shift (which made a century's build quadratic)
+        off_bounds = (min(seg_offsets), max(seg_offsets))
         for ordinal in range(lo_day - 1, hi_day):
             shifts = weekly[(ordinal - 1) % 7]  # ordinal 1 (0001-01-01) is a Monday
             if not shifts or ordinal in closed:
@@ -300,7 +321,7 @@ class BusinessCalendar:
                 if single:
                     raw.append((ws - seg_offsets[0], we - seg_offsets[0]))
                 else:
-                    _map_wall_interval(ws, we, seg_starts, seg_offsets, raw)
+                    _map_wall_interval(ws, we, seg_starts, seg_offsets, raw, off_bounds)
         raw.sort()
         starts: list[int] = []
         ends: list[int] = []
@@ -363,7 +384,11 @@ def _year_changes(zone: ZoneInfo, year: int) -> tuple[tuple[int, int], ...]:
     any IANA zone without private zoneinfo APIs; results are shared by every calendar of the zone.
     """
     lo = (date(year, 1, 1).toordinal() - _EPOCH_ORDINAL) * _DAY_US
-    hi = (date(year + 1, 1, 1).toordinal() - _EPOCH_ORDINAL) * _DAY_US if year < 9999 else lo + 365 * _DAY_US
+    hi = (
+        (date(year + 1, 1, 1).toordinal() - _EPOCH_ORDINAL) * _DAY_US
+        if year < 9999
+        else lo + 365 * _DAY_US
+    )
     changes: list[tuple[int, int]] = []
     current = _offset_at(zone, lo)
     t = lo
@@ -400,11 +425,19 @@ def _offset_segments(spec: CalendarSpec, lo: int, hi: int) -> tuple[list[int], l
 
 
 def _map_wall_interval(
-    ws: int, we: int, seg_starts: list[int], seg_offsets: list[int], out: list[tuple[int, int]]
+    ws: int,
+    we: int,
+    seg_starts: list[int],
+    seg_offsets: list[int],
+    out: list[tuple[int, int]],
+    off_bounds: tuple[int, int],
 ) -> None:
-    """Append the instant intervals whose local wall time lies in ``[ws, we)``."""
-    lo = ws - max(seg_offsets)
-    hi = we - min(seg_offsets)
+    """Append the instant intervals whose local wall time lies in ``[ws, we)``.
+
+    ``off_bounds`` is ``(min(seg_offsets), max(seg_offsets))``.
+    """
+    lo = ws - off_bounds[1]
+    hi = we - off_bounds[0]
     k = max(bisect_right(seg_starts, lo) - 1, 0)
     n = len(seg_starts)
     while k < n and seg_starts[k] < hi:

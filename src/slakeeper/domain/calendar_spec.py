@@ -87,7 +87,9 @@ def load_zone(name: object) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise ValueError(f"unknown time zone {name!r}; write an IANA name such as 'Europe/Berlin'") from None
+        raise ValueError(
+            f"unknown time zone {name!r}; write an IANA name such as 'Europe/Berlin'"
+        ) from None
 
 
 def _parse_hours(hours: object, issues: list[Issue]) -> tuple[tuple[tuple[Shift, ...], ...], bool]:
@@ -104,7 +106,9 @@ def _parse_hours(hours: object, issues: list[Issue]) -> tuple[tuple[tuple[Shift,
     weekly: list[tuple[Shift, ...]] = [()] * 7
     for key, value in hours.items():
         if key not in WEEKDAYS:
-            issues.append(Issue(f"hours.{key}", f"unknown weekday {key!r}; use {', '.join(WEEKDAYS)}"))
+            issues.append(
+                Issue(f"hours.{key}", f"unknown weekday {key!r}; use {', '.join(WEEKDAYS)}")
+            )
             continue
         if value is None:
             continue
@@ -136,7 +140,12 @@ def _parse_holidays(value: object, issues: list[Issue]) -> tuple[Holiday, ...]:
         if isinstance(item, Mapping):
             unknown = set(item) - {"date", "name"}
             if unknown:
-                issues.append(Issue(f"holidays[{i}]", f"unknown field(s) {sorted(map(str, unknown))}; use date and name"))
+                issues.append(
+                    Issue(
+                        f"holidays[{i}]",
+                        f"unknown field(s) {sorted(map(str, unknown))}; use date and name",
+                    )
+                )
             if "date" not in item:
                 issues.append(Issue(f"holidays[{i}]", "missing 'date'"))
                 continue
@@ -198,7 +207,12 @@ def parse_calendar_spec(spec: object) -> CalendarSpec:
     if country and not issues:
         problem = check_country(country, subdivision)
         if problem:
-            issues.append(Issue("holiday_subdivision" if "subdivision" in problem else "holiday_country", problem))
+            issues.append(
+                Issue(
+                    "holiday_subdivision" if "subdivision" in problem else "holiday_country",
+                    problem,
+                )
+            )
     if issues:
         raise CalendarError(issues)
     return CalendarSpec(
@@ -220,6 +234,9 @@ def check_country(country: str, subdivision: str | None) -> str | None:
     try:
         holidays.country_holidays(country, subdiv=subdivision, years=2000)
     except NotImplementedError:
+        # the holidays package raises this for an unknown subdivision of a known country too
+        if subdivision and check_country(country, None) is None:
+            return f"unknown holiday_subdivision {subdivision!r} of {country!r}; use a code known to the holidays package"
         return f"unknown holiday_country {country!r}; use an ISO 3166 code known to the holidays package"
     except (ValueError, KeyError) as exc:
         return f"unknown holiday_subdivision {subdivision!r} of {country!r} ({exc})"
