@@ -46,14 +46,26 @@ _INITIAL_DAYS_AFTER = 3 * 366
 
 def to_us(moment: datetime) -> int:
     """Microseconds since the epoch of an aware datetime; refuses naive ones."""
-    if not isinstance(moment, datetime):
+    if type(moment) is not datetime and not isinstance(moment, datetime):
         raise InvalidArgument(f"expected a timezone-aware datetime, got {type(moment).__name__}")
-    if moment.utcoffset() is None:
+    if moment.tzinfo is UTC:
+        delta = moment - EPOCH
+        return (delta.days * 86_400 + delta.seconds) * _US + delta.microseconds
+    offset = moment.utcoffset()
+    if offset is None:
         raise InvalidArgument(
             f"naive datetime {moment.isoformat()} has no time zone; pass an aware datetime"
         )
-    delta = moment - EPOCH
-    return (delta.days * 86_400 + delta.seconds) * _US + delta.microseconds
+    # from the fields: one utcoffset() call instead of the two an aware subtraction makes
+    seconds = (
+        (moment.toordinal() - _EPOCH_ORDINAL) * 86_400
+        + moment.hour * 3600
+        + moment.minute * 60
+        + moment.second
+        - offset.days * 86_400
+        - offset.seconds
+    )
+    return seconds * _US + moment.microsecond - offset.microseconds
 
 
 def from_us(instant: int) -> datetime:
@@ -82,11 +94,13 @@ class BusinessCalendar:
         "_cum_end",
         "_ends",
         "_extra_holidays",
+        "_hi_before",
         "_hi_day",
         "_hi_us",
         "_lo_day",
         "_lo_us",
         "_np",
+        "_opens",
         "_spec",
         "_starts",
         "_weekly_us",
@@ -105,6 +119,8 @@ class BusinessCalendar:
         self._cum_end: list[int] = []
         self._lo_day = self._hi_day = 0
         self._lo_us = self._hi_us = 0  # instants in [lo, hi] are answered exactly by the table
+        self._hi_before = 0  # business time in the table before _hi_us
+        self._opens = any(self._weekly_us)
         self._np: tuple[Any, ...] | None = None
 
     # -- construction -------------------------------------------------------------------------
@@ -127,7 +143,7 @@ class BusinessCalendar:
         return self._spec.timezone
 
     def opens_ever(self) -> bool:
-        return any(self._weekly_us)
+        return self._opens
 
     def __repr__(self) -> str:
         return f"BusinessCalendar(name={self._spec.name!r}, timezone={self._spec.timezone!r})"
@@ -172,7 +188,7 @@ class BusinessCalendar:
             return start
         if self._always:
             return start + duration
-        if not self.opens_ever():
+        if not self._opens:
             raise CalendarNeverOpens(
                 f"calendar {self._spec.name or self._spec.timezone!r} has no shifts: it never opens, "
                 "so no business time can be added"
@@ -181,7 +197,7 @@ class BusinessCalendar:
             self._cover(start, start)
         while True:
             target = self._before(start) + duration
-            if target <= self._before(self._hi_us):
+            if target <= self._hi_before:
                 break
             self._grow(later=True)
         i = bisect_left(self._cum_end, target)
@@ -239,7 +255,7 @@ class BusinessCalendar:
         self._cover(int(s.min()), int(s.max()))
         while True:
             target = self._before_many(s) + d
-            if int(target.max()) <= self._before(self._hi_us):
+            if int(target.max()) <= self._hi_before:
                 break
             self._grow(later=True)
         _, ends, _, cum_end = self._arrays()
@@ -346,6 +362,7 @@ class BusinessCalendar:
         self._lo_us = (lo_day + 1 - _EPOCH_ORDINAL) * _DAY_US
         self._hi_us = (hi_day - 1 - _EPOCH_ORDINAL) * _DAY_US
         self._np = None
+        self._hi_before = self._before(self._hi_us)
 
     def _holidays(self, lo_day: int, hi_day: int) -> set[int]:
         spec = self._spec
