@@ -8,6 +8,7 @@ measured on the real history and as running after the end.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -74,12 +75,11 @@ def _running(status: str, pause: frozenset[str], metric: str) -> bool:
 
 def _segments(
     state: TicketState, cycle: Cycle, end: int, policy: Policy
-) -> list[tuple[int, int, str, bool]]:
+) -> Iterator[tuple[int, int, str, bool]]:
     """(start, end, status, running) stretches of the cycle's life ``[started_at, end)``."""
     timeline = state.timeline
     pause = policy.pause_statuses
-    metric = cycle.metric
-    out = []
+    resolution = cycle.metric == RESOLUTION
     n = len(timeline)
     i = cycle.start_index
     t = cycle.started_at
@@ -89,12 +89,11 @@ def _segments(
         if stop > end:
             stop = end
         if stop > t:
-            out.append((t, stop, status, _running(status, pause, metric)))
+            yield t, stop, status, status not in pause and not (resolution and status in DONE)
             t = stop
         if i + 1 >= n:
             break
         i += 1
-    return out
 
 
 def evaluate_cycle(state: TicketState, cycle: Cycle, selection: Selection, now: int) -> Clock:
@@ -105,12 +104,23 @@ def evaluate_cycle(state: TicketState, cycle: Cycle, selection: Selection, now: 
     end = now if stopped is None else stopped
     elapsed = 0
     due_at: int | None = None
+    run_start = run_end = -1  # the running stretch being gathered (adjacent ones are merged)
     for start, stop, _status, running in _segments(state, cycle, end, policy):
         if not running:
             continue
-        part = calendar.elapsed_us(start, stop)
+        if start == run_end:
+            run_end = stop
+            continue
+        if run_end > run_start:
+            part = calendar.elapsed_us(run_start, run_end)
+            if due_at is None and elapsed + part >= target:
+                due_at = calendar.add_us(run_start, target - elapsed)
+            elapsed += part
+        run_start, run_end = start, stop
+    if run_end > run_start:
+        part = calendar.elapsed_us(run_start, run_end)
         if due_at is None and elapsed + part >= target:
-            due_at = calendar.add_us(start, target - elapsed)
+            due_at = calendar.add_us(run_start, target - elapsed)
         elapsed += part
     if stopped is not None:
         status = cycle.outcome or ACHIEVED
@@ -122,19 +132,25 @@ def evaluate_cycle(state: TicketState, cycle: Cycle, selection: Selection, now: 
         if due_at is None and running_now:
             due_at = calendar.add_us(end, target - elapsed)
     breached = due_at is not None and due_at < end
-    return Clock(
-        state.id,
-        cycle.metric,
-        cycle.number,
-        policy.name,
-        target,
-        cycle.started_at,
-        stopped,
-        status,
-        elapsed,
-        due_at,
-        breached,
+    return _new(
+        Clock,
+        (
+            state.id,
+            cycle.metric,
+            cycle.number,
+            policy.name,
+            target,
+            cycle.started_at,
+            stopped,
+            status,
+            elapsed,
+            due_at,
+            breached,
+        ),
     )
+
+
+_new = tuple.__new__  # builds a Clock without the generated __new__'s Python-level call
 
 
 def end_attributes(state: TicketState, cycle: Cycle) -> Attributes:
