@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 from hypothesis import strategies as st
 
 ZONES = (
+    "Europe/Berlin",
     "Australia/Lord_Howe",
     "Asia/Kathmandu",
     "America/Sao_Paulo",
-    "Europe/Berlin",
     "America/New_York",
     "UTC",
 )
@@ -92,9 +92,13 @@ day_shifts = st.lists(shifts(), max_size=3)
 
 
 @st.composite
-def weekly_hours(draw: st.DrawFn, always_opens: bool = True) -> dict[str, list[str]]:
+def weekly_hours(
+    draw: st.DrawFn, always_opens: bool = True, min_days: int = 0
+) -> dict[str, list[str]]:
     """A mapping of weekday to shifts (breaks, overlaps and closed days included)."""
-    hours = draw(st.dictionaries(st.sampled_from(DAY_NAMES), day_shifts, max_size=7))
+    hours = draw(
+        st.dictionaries(st.sampled_from(DAY_NAMES), day_shifts, min_size=min_days, max_size=7)
+    )
     if always_opens and not any(hours.values()):
         hours[draw(st.sampled_from(DAY_NAMES))] = [draw(shifts())]
     return hours
@@ -106,7 +110,7 @@ def _holiday_item(day: date) -> st.SearchStrategy[Any]:
 
 
 @st.composite
-def holiday_lists(draw: st.DrawFn, near: tuple[date, ...] = ()) -> list[Any]:
+def holiday_lists(draw: st.DrawFn, near: tuple[date, ...] = (), min_size: int = 0) -> list[Any]:
     """Up to five holidays, mostly on or next to the dates in ``near``."""
     candidates = st.dates(date(FIRST_YEAR, 1, 1), date(LAST_YEAR, 12, 31))
     if near:
@@ -114,7 +118,7 @@ def holiday_lists(draw: st.DrawFn, near: tuple[date, ...] = ()) -> list[Any]:
             lambda d, k: d + timedelta(days=k), st.sampled_from(near), st.integers(-2, 2)
         )
         candidates = st.one_of(nearby, nearby, candidates)
-    days = draw(st.lists(candidates, max_size=5, unique=True))
+    days = draw(st.lists(candidates, min_size=min_size, max_size=5, unique=True))
     return [draw(_holiday_item(day)) for day in days]
 
 
@@ -125,19 +129,23 @@ def calendar_specs(
     near: tuple[date, ...] | None = None,
     always_opens: bool = True,
     countries: bool = True,
+    busy: bool = False,
 ) -> dict[str, Any]:
     """A valid SPEC §1 mapping. ``near``: dates the holidays should cluster around (default: the
-    zone's DST transition dates). ``always_opens``: at least one shift somewhere in the week."""
+    zone's DST transition dates). ``always_opens``: at least one shift somewhere in the week.
+    ``busy``: shifts on at least four weekdays and always some holidays (for short windows)."""
     if zone is None:
         zone = draw(st.sampled_from(ZONES))
     if near is None:
         near = transition_days(zone)
     spec: dict[str, Any] = {"name": "generated", "timezone": zone}
-    one_in_ten = draw(st.integers(0, 9)) == 0
-    spec["hours"] = "24x7" if one_in_ten else draw(weekly_hours(always_opens))
-    if draw(st.booleans()):
-        spec["holidays"] = draw(holiday_lists(near))
-    if countries and zone == "Europe/Berlin" and draw(st.integers(0, 9)) == 0:
+    # one in ten is "24x7"; not the simplest value, so that Hypothesis starts from weekly shifts
+    one_in_ten = draw(st.integers(0, 9)) == 9
+    min_days = 4 if busy else 0
+    spec["hours"] = "24x7" if one_in_ten else draw(weekly_hours(always_opens, min_days))
+    if busy or draw(st.booleans()):
+        spec["holidays"] = draw(holiday_lists(near, min_size=1 if busy else 0))
+    if countries and zone == "Europe/Berlin" and draw(st.integers(0, 9)) == 9:
         spec["holiday_country"] = "DE"
         if draw(st.booleans()):
             spec["holiday_subdivision"] = "BE"
@@ -160,6 +168,19 @@ def utc_instants(
     """Aware UTC instants in ``[lo, hi]``, multiples of ``resolution`` after ``lo``."""
     steps = (hi - lo) // resolution
     return st.integers(0, steps).map(lambda k: lo + k * resolution)
+
+
+@st.composite
+def windows_across_transitions(draw: st.DrawFn, zone: str, length: timedelta) -> datetime:
+    """The minute-aligned UTC start of a window of ``length`` (at least two days) that contains a
+    whole UTC day on which ``zone`` changes its offset (any window if the zone has no changes)."""
+    days = transition_days(zone)
+    if not days:
+        return draw(utc_instants(resolution=timedelta(minutes=1)))
+    day = draw(st.sampled_from(days))
+    latest = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    slack = (length - timedelta(days=1)) // timedelta(minutes=1)
+    return latest - draw(st.integers(0, slack)) * timedelta(minutes=1)
 
 
 @st.composite

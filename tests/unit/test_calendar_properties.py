@@ -23,8 +23,8 @@ from tests.strategies import (
     displayed,
     durations,
     instants,
-    instants_near_transitions,
     utc_instants,
+    windows_across_transitions,
 )
 from tests.unit.test_calendar_vectors import CALENDARS, ROWS
 
@@ -38,7 +38,7 @@ def in_utc(moment: datetime) -> datetime:
 
 MINUTE = timedelta(minutes=1)
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-SLOW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SLOW = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -178,10 +178,10 @@ def windows(draw: st.DrawFn) -> tuple[dict[str, Any], datetime]:
     """A calendar and the start of a three-day window, usually across one of its DST changes,
     with holidays on and around the local dates of the window."""
     zone = draw(st.sampled_from(ZONES))
-    window_start = draw(instants_near_transitions(zone, resolution=MINUTE)) - timedelta(days=1)
+    window_start = draw(windows_across_transitions(zone, WINDOW))
     first = window_start.astimezone(reference.ZoneInfo(zone)).date()
     near = tuple(first + timedelta(days=k) for k in range(-1, 4))
-    spec = draw(calendar_specs(zone, near=near, always_opens=False))
+    spec = draw(calendar_specs(zone, near=near, busy=True))
     return spec, window_start
 
 

@@ -236,7 +236,7 @@ BAD = [
         id="service-level-without-service",
     ),
     pytest.param(
-        _with_policies(policy("A", customer="acme")),
+        _with_policies(policy("A", level="corporate", customer="acme")),
         "policies[0].level",
         "corporate",
         id="corporate-with-customer",
@@ -513,3 +513,17 @@ def test_load_config_text_names_its_source() -> None:
     with pytest.raises(ConfigError) as caught:
         load_config_text("policies: []\n", "inline.yaml")
     assert caught.value.lines() == ["inline.yaml: policies: must be a non-empty list of policies"]
+
+
+def test_a_policy_without_level_takes_the_level_its_scope_names() -> None:
+    from slakeeper.domain.config import parse_config
+
+    doc = {
+        "policies": [
+            {"name": "acme", "customer": "acme", "targets": {"resolution": {"default": "4h"}}},
+            {"name": "storage", "service": "storage", "targets": {"resolution": {"default": "8h"}}},
+            {"name": "everyone", "targets": {"resolution": {"default": "24h"}}},
+        ]
+    }
+    levels = {p.name: p.level for p in parse_config(doc).policies}
+    assert levels == {"acme": "customer", "storage": "service", "everyone": "corporate"}

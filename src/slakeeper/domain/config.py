@@ -167,11 +167,13 @@ def _parse_policy(
     if not isinstance(name, str) or not name.strip():
         issues.append(Issue(f"{where}.name", "missing; every policy needs a name"))
         name = ""
-    level = item.get("level", "corporate")
-    if level not in LEVELS:
-        issues.append(Issue(f"{where}.level", f"{level!r} must be one of {', '.join(LEVELS)}"))
     customer = _text(item, "customer", where, issues)
     service = _text(item, "service", where, issues)
+    # without an explicit level, the scope the policy names says it
+    implied = "customer" if customer else "service" if service else "corporate"
+    level = item.get("level", implied)
+    if level not in LEVELS:
+        issues.append(Issue(f"{where}.level", f"{level!r} must be one of {', '.join(LEVELS)}"))
     if level == "customer" and customer is None:
         issues.append(Issue(f"{where}.customer", "required for a customer-level policy"))
     if level == "service" and service is None:
