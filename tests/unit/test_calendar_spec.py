@@ -425,3 +425,22 @@ def test_adding_time_on_a_calendar_that_never_opens_is_refused(hours: Any) -> No
     with pytest.raises(ValueError, match="never opens") as caught:
         cal.add(AWARE, timedelta(seconds=1))
     assert isinstance(caught.value, CalendarNeverOpens)
+
+
+def test_a_holiday_observed_in_the_year_before_closes_the_day() -> None:
+    """New Year's Day 2022 fell on a Saturday; the US observed it on Friday 2021-12-31."""
+    from slakeeper.calendar import BusinessCalendar
+
+    spec = {
+        "timezone": "America/New_York",
+        "hours": {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
+        "holiday_country": "US",
+    }
+    for first_question in (
+        datetime(2021, 12, 31, 15, tzinfo=UTC),
+        datetime(2018, 6, 1, 15, tzinfo=UTC),
+    ):
+        cal = BusinessCalendar.from_spec(spec)
+        cal.is_open(first_question)  # the table's window starts around the first question
+        assert not cal.is_open(datetime(2021, 12, 31, 15, tzinfo=UTC))
+        assert cal.is_open(datetime(2021, 12, 30, 15, tzinfo=UTC))

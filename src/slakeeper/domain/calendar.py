@@ -371,7 +371,11 @@ class BusinessCalendar:
             lo_year = date.fromordinal(max(lo_day, 1)).year
             hi_year = date.fromordinal(min(hi_day, _MAX_ORDINAL)).year
             found = country_holiday_dates(
-                spec.holiday_country, spec.holiday_subdivision, range(lo_year, hi_year + 1)
+                spec.holiday_country,
+                spec.holiday_subdivision,
+                range(
+                    max(lo_year - 1, 1), min(hi_year + 1, 9999) + 1
+                ),  # a neighbour year may observe a holiday here
             )
             days |= {d.toordinal() for d in found}
         return days
