@@ -196,7 +196,7 @@ class TicketState:
     def _created(self, event: Event) -> None:
         values = dict(event.changes)
         status = values.pop("status", "new")
-        self.attrs = Attributes()._replace(**values)
+        self.attrs = Attributes(**values)
         self.status = status
         self.timeline.append((event.at, status))
         self.snapshots.append((event.at, event.id, self.attrs))
