@@ -1,0 +1,1 @@
+"""The relational store: SQLite by default, PostgreSQL in production (SQLAlchemy Core)."""

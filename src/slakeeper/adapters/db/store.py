@@ -1,0 +1,391 @@
+"""The SQL store: every read and write the service layer needs, inside one transaction.
+
+A :class:`SqlUnitOfWork` opens a transaction and hands out a :class:`SqlStore` bound to it; it
+commits when the block ends without an error and rolls back otherwise. Only the unit of work
+commits. Rows are mapped to plain values explicitly; the store knows nothing of HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from slakeeper.adapters.db import tables as t
+from slakeeper.adapters.db.engine import is_sqlite
+from slakeeper.domain.clocks import Clock
+from slakeeper.domain.policy import METRICS
+
+_CHUNK = 500  # rows per IN (...) list
+
+
+@dataclass(frozen=True, slots=True)
+class StoredConfig:
+    version: int
+    created_at: int
+    author: str
+    document: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    seq: int
+    id: str
+    ticket: str
+    at: int
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRow:
+    id: str
+    customer: str | None
+    service: str | None
+    group: str | None
+    priority: str | None
+    status: str | None
+    created_at: int | None
+    last_event_at: int | None
+    events: int
+
+
+@dataclass(frozen=True, slots=True)
+class ClockRow:
+    clock: Clock
+    customer: str | None
+    service: str | None
+    group: str | None
+    priority: str | None
+    derived_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRow:
+    id: int
+    name: str
+    role: str
+    customer: str | None
+    created_at: int
+    revoked_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClockFilter:
+    status: str | None = None
+    breached: bool | None = None
+    policy: str | None = None
+    customer: str | None = None
+    service: str | None = None
+    group: str | None = None
+    metric: str | None = None
+    due_after: int | None = None
+    due_before: int | None = None
+    now: int = 0  # for breached: an active clock past its due instant is breached now
+
+
+def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i : i + _CHUNK]
+
+
+class SqlStore:
+    """Reads and writes within the unit of work's transaction."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self._sqlite = connection.dialect.name == "sqlite"
+
+    # -- configuration -------------------------------------------------------------------------
+
+    def latest_config(self) -> StoredConfig | None:
+        row = self.connection.execute(
+            select(t.config_versions).order_by(t.config_versions.c.version.desc()).limit(1)
+        ).first()
+        return None if row is None else StoredConfig(*row)
+
+    def config_version(self, version: int) -> StoredConfig | None:
+        row = self.connection.execute(
+            select(t.config_versions).where(t.config_versions.c.version == version)
+        ).first()
+        return None if row is None else StoredConfig(*row)
+
+    def config_history(self, limit: int = 100) -> list[StoredConfig]:
+        rows = self.connection.execute(
+            select(t.config_versions).order_by(t.config_versions.c.version.desc()).limit(limit)
+        )
+        return [StoredConfig(*row) for row in rows]
+
+    def add_config(self, document: str, source: str, author: str, now: int) -> int:
+        result = self.connection.execute(
+            insert(t.config_versions).values(
+                created_at=now, author=author, document=document, source=source
+            )
+        )
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    # -- tickets and events --------------------------------------------------------------------
+
+    def _insert_ignore(self, table: Any) -> Any:
+        dialect = sqlite if self._sqlite else postgresql
+        return dialect.insert(table)
+
+    def lock_tickets(self, ids: Sequence[str]) -> None:
+        """Make sure the tickets exist, and hold them until commit (in id order: no deadlocks)."""
+        ordered = sorted(set(ids))
+        if not ordered:
+            return
+        stmt = self._insert_ignore(t.tickets).on_conflict_do_nothing(index_elements=["id"])
+        self.connection.execute(stmt, [{"id": i, "events": 0} for i in ordered])
+        if not self._sqlite:  # SQLite's BEGIN IMMEDIATE already serialises writers
+            for chunk in _chunks(ordered):
+                self.connection.execute(
+                    select(t.tickets.c.id)
+                    .where(t.tickets.c.id.in_(chunk))
+                    .order_by(t.tickets.c.id)
+                    .with_for_update()
+                ).all()
+
+    def events_by_id(self, ids: Sequence[str]) -> dict[str, StoredEvent]:
+        found: dict[str, StoredEvent] = {}
+        for chunk in _chunks(list(ids)):
+            rows = self.connection.execute(
+                select(
+                    t.events.c.seq, t.events.c.id, t.events.c.ticket, t.events.c.at, t.events.c.body
+                ).where(t.events.c.id.in_(chunk))
+            )
+            for row in rows:
+                found[row.id] = StoredEvent(*row)
+        return found
+
+    def insert_events(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.connection.execute(insert(t.events), rows)
+
+    def histories(self, tickets: Sequence[str]) -> dict[str, list[StoredEvent]]:
+        """Each ticket's stored events ordered by instant, then arrival."""
+        out: dict[str, list[StoredEvent]] = {ticket: [] for ticket in tickets}
+        for chunk in _chunks(list(tickets)):
+            rows = self.connection.execute(
+                select(
+                    t.events.c.seq, t.events.c.id, t.events.c.ticket, t.events.c.at, t.events.c.body
+                )
+                .where(t.events.c.ticket.in_(chunk))
+                .order_by(t.events.c.ticket, t.events.c.at, t.events.c.seq)
+            )
+            for row in rows:
+                out[row.ticket].append(StoredEvent(*row))
+        return out
+
+    def ticket(self, ticket: str) -> TicketRow | None:
+        row = self.connection.execute(select(t.tickets).where(t.tickets.c.id == ticket)).first()
+        return None if row is None or row.created_at is None else TicketRow(*row)
+
+    def update_ticket(self, row: TicketRow) -> None:
+        self.connection.execute(
+            update(t.tickets)
+            .where(t.tickets.c.id == row.id)
+            .values(
+                customer=row.customer,
+                service=row.service,
+                group_name=row.group,
+                priority=row.priority,
+                status=row.status,
+                created_at=row.created_at,
+                last_event_at=row.last_event_at,
+                events=row.events,
+            )
+        )
+
+    def open_tickets(self) -> list[str]:
+        """Tickets not closed: what a new configuration re-derives (closed ones keep their past)."""
+        c = t.tickets.c
+        rows = self.connection.execute(
+            select(c.id).where(c.status.is_not(None), c.status != "closed").order_by(c.id)
+        )
+        return [row.id for row in rows]
+
+    def count_tickets(self) -> int:
+        return int(
+            self.connection.execute(select(func.count()).select_from(t.tickets)).scalar_one()
+        )
+
+    # -- clocks --------------------------------------------------------------------------------
+
+    def replace_clocks(
+        self, tickets: Sequence[str], rows: list[ClockRow], version: int | None
+    ) -> None:
+        for chunk in _chunks(list(tickets)):
+            self.connection.execute(delete(t.clocks).where(t.clocks.c.ticket.in_(chunk)))
+        if rows:
+            self.connection.execute(insert(t.clocks), [_clock_values(r, version) for r in rows])
+
+    def clocks(
+        self, f: ClockFilter, after: tuple[str, int, int] | None, limit: int
+    ) -> list[ClockRow]:
+        """Clocks matching ``f`` in (ticket, metric, cycle) order, after the cursor ``after``."""
+        c = t.clocks.c
+        conditions: list[Any] = []
+        for column, value in (
+            (c.status, f.status),
+            (c.policy, f.policy),
+            (c.customer, f.customer),
+            (c.service, f.service),
+            (c.group_name, f.group),
+            (c.metric, f.metric),
+        ):
+            if value is not None:
+                conditions.append(column == value)
+        late = and_(c.status == "active", c.due_at < f.now)
+        if f.breached is True:
+            conditions.append(or_(c.breached.is_(True), late))
+        elif f.breached is False:
+            conditions.append(and_(c.breached.is_(False), ~late))
+        if f.due_after is not None:
+            conditions.append(c.due_at >= f.due_after)
+        if f.due_before is not None:
+            conditions.append(c.due_at < f.due_before)
+        if after is not None:
+            ticket, metric_index, cycle = after
+            metric = METRICS[metric_index]
+            conditions.append(
+                or_(
+                    c.ticket > ticket,
+                    and_(c.ticket == ticket, c.metric > metric),
+                    and_(c.ticket == ticket, c.metric == metric, c.cycle > cycle),
+                )
+            )
+        stmt = (
+            select(t.clocks).where(*conditions).order_by(c.ticket, c.metric, c.cycle).limit(limit)
+        )
+        return [_clock_row(row) for row in self.connection.execute(stmt)]
+
+    def due_between(self, start: int, end: int, customer: str | None, limit: int) -> list[ClockRow]:
+        """Running clocks due in ``[start, end)``, soonest first (the at-risk queue; index scan)."""
+        c = t.clocks.c
+        conditions = [c.status == "active", c.due_at >= start, c.due_at < end]
+        if customer is not None:
+            conditions.append(c.customer == customer)
+        stmt = select(t.clocks).where(*conditions).order_by(c.due_at, c.ticket).limit(limit)
+        return [_clock_row(row) for row in self.connection.execute(stmt)]
+
+    def clock_counts(self) -> dict[tuple[str, str], int]:
+        c = t.clocks.c
+        rows = self.connection.execute(
+            select(c.metric, c.status, func.count()).group_by(c.metric, c.status)
+        )
+        return {(row[0], row[1]): int(row[2]) for row in rows}
+
+    # -- tokens --------------------------------------------------------------------------------
+
+    def add_token(
+        self, name: str, role: str, customer: str | None, token_hash: str, now: int
+    ) -> int:
+        result = self.connection.execute(
+            insert(t.api_tokens).values(
+                name=name, role=role, customer=customer, token_hash=token_hash, created_at=now
+            )
+        )
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def token_by_hash(self, token_hash: str) -> TokenRow | None:
+        a = t.api_tokens.c
+        row = self.connection.execute(
+            select(a.id, a.name, a.role, a.customer, a.created_at, a.revoked_at).where(
+                a.token_hash == token_hash
+            )
+        ).first()
+        return None if row is None else TokenRow(*row)
+
+    def tokens(self) -> list[TokenRow]:
+        a = t.api_tokens.c
+        rows = self.connection.execute(
+            select(a.id, a.name, a.role, a.customer, a.created_at, a.revoked_at).order_by(a.id)
+        )
+        return [TokenRow(*row) for row in rows]
+
+    def revoke_token(self, token_id: int, now: int) -> bool:
+        a = t.api_tokens.c
+        result = self.connection.execute(
+            update(t.api_tokens)
+            .where(a.id == token_id, a.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        return bool(result.rowcount)
+
+
+def _clock_values(row: ClockRow, version: int | None) -> dict[str, Any]:
+    c = row.clock
+    return {
+        "ticket": c.ticket,
+        "metric": c.metric,
+        "cycle": c.cycle,
+        "policy": c.policy,
+        "target": c.target,
+        "started_at": c.started_at,
+        "stopped_at": c.stopped_at,
+        "status": c.status,
+        "elapsed": c.elapsed,
+        "due_at": c.due_at,
+        "breached": c.breached,
+        "customer": row.customer,
+        "service": row.service,
+        "group_name": row.group,
+        "priority": row.priority,
+        "derived_at": row.derived_at,
+        "config_version": version,
+    }
+
+
+def _clock_row(row: Any) -> ClockRow:
+    clock = Clock(
+        row.ticket,
+        row.metric,
+        row.cycle,
+        row.policy,
+        row.target,
+        row.started_at,
+        row.stopped_at,
+        row.status,
+        row.elapsed,
+        row.due_at,
+        bool(row.breached),
+    )
+    return ClockRow(clock, row.customer, row.service, row.group_name, row.priority, row.derived_at)
+
+
+class SqlUnitOfWork:
+    """``with uow() as store:`` — one transaction; commits on success, rolls back on error."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sqlite = is_sqlite(engine)
+
+    @contextmanager
+    def __call__(self) -> Iterator[SqlStore]:
+        with self.engine.begin() as connection:
+            yield SqlStore(connection)
+
+    @contextmanager
+    def read(self) -> Iterator[SqlStore]:
+        """A read transaction (on SQLite a deferred one: it does not hold the write lock)."""
+        with self.engine.connect() as connection:
+            connection = connection.execution_options(slakeeper_read=True)
+            with connection.begin():
+                yield SqlStore(connection)
+
+
+def metric_index(metric: str) -> int:
+    return METRICS.index(metric)
+
+
+def ids_of(rows: Iterable[ClockRow]) -> list[str]:
+    return [r.clock.ticket for r in rows]

@@ -1,0 +1,84 @@
+"""Use cases for the SLA configuration: store a new version, read the current one.
+
+Every change is a new version with its author and time; nothing is overwritten. A new version
+re-derives the clocks of every ticket that still has an open clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from threading import Lock
+
+import orjson
+
+from slakeeper.domain.config import SlaConfig, parse_config
+from slakeeper.domain.errors import ConfigError, Issue
+from slakeeper.service.derive import derive_tickets
+from slakeeper.service.ports import Store, UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigVersion:
+    version: int
+    created_at: int
+    author: str
+    document: object
+    source: str
+    config: SlaConfig
+
+
+class ConfigCache:
+    """The parsed configuration of the latest stored version, parsed once per version."""
+
+    def __init__(self) -> None:
+        self._lock = Lock()
+        self._current: ConfigVersion | None = None
+
+    def current(self, store: Store) -> ConfigVersion | None:
+        stored = store.latest_config()
+        if stored is None:
+            return None
+        with self._lock:
+            if self._current is not None and self._current.version == stored.version:
+                return self._current
+        document = orjson.loads(stored.document)
+        try:
+            config = parse_config(document)
+        except ConfigError as exc:  # stored versions were valid when stored
+            raise ConfigError(
+                exc.issues, f"stored configuration version {stored.version}"
+            ) from None
+        version = ConfigVersion(
+            stored.version, stored.created_at, stored.author, document, stored.source, config
+        )
+        with self._lock:
+            if self._current is None or self._current.version < version.version:
+                self._current = version
+        return version
+
+
+def put_config(
+    uow: UnitOfWork,
+    cache: ConfigCache,
+    document: object,
+    source: str,
+    author: str,
+    now: int,
+) -> ConfigVersion:
+    """Validate ``document`` as a whole, store it as the next version, re-derive open clocks."""
+    config = parse_config(document)  # raises ConfigError listing every problem
+    try:
+        encoded = orjson.dumps(document).decode()
+    except TypeError as exc:
+        raise ConfigError([Issue("", f"cannot be stored: {exc}")]) from None
+    with uow() as store:
+        version = store.add_config(encoded, source, author, now)
+        derive_tickets(store, config, version, store.open_tickets(), now)
+    return ConfigVersion(version, now, author, document, source, config)
+
+
+def require_config(cache: ConfigCache, store: Store) -> ConfigVersion:
+    current = cache.current(store)
+    if current is None:
+        raise ConfigError([Issue("", "no configuration yet: PUT /v1/config first")])
+    return current

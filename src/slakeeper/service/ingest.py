@@ -1,0 +1,115 @@
+"""Use case: take a batch of ticket events, store what is new, update those tickets' clocks.
+
+The batch is validated as a whole — each event alone, repeats of an id against the batch and the
+store, and each touched ticket's history with the new events in place. One bad event rejects the
+batch and nothing is stored. An event updates only its own ticket: the tickets of the batch are
+replayed from their stored events (a late, out-of-order event re-derives just that ticket).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from slakeeper.domain.errors import EventError, Issue
+from slakeeper.domain.events import BadEvent, Event, parse_event
+from slakeeper.service.configuration import ConfigCache, require_config
+from slakeeper.service.derive import derive_tickets
+from slakeeper.service.ports import UnitOfWork
+
+MAX_ISSUES = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    accepted: int  # new events stored
+    duplicates: int  # exact repeats of stored or batch events, ignored
+    tickets: int  # tickets whose clocks were re-derived
+
+
+def canonical(event: Event) -> str:
+    """The stored body of an event: SPEC §4 form, instants in UTC, keys sorted."""
+    return orjson.dumps(event.as_dict(), option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _label(number: int, event_id: object) -> str:
+    return f"events[{number}]" + (f" ({event_id!r})" if isinstance(event_id, str) else "")
+
+
+def ingest_events(
+    uow: UnitOfWork, cache: ConfigCache, records: Iterable[tuple[int, object]], now: int
+) -> IngestResult:
+    """Store a batch; ``records`` are (position, decoded object), a BadEvent for undecodable ones."""
+    issues: list[Issue] = []
+    batch: dict[str, tuple[Event, str]] = {}
+    labels: dict[str, str] = {}
+    duplicates = 0
+    for number, obj in records:
+        event_id = obj.get("id") if isinstance(obj, dict) else None
+        if isinstance(obj, BadEvent):
+            issues.append(Issue(_label(number, None), str(obj)))
+            continue
+        try:
+            event = parse_event(obj, seq=number)
+        except BadEvent as exc:
+            issues.append(Issue(_label(number, event_id), str(exc)))
+            continue
+        body = canonical(event)
+        first = batch.get(event.id)
+        if first is not None:
+            if first[1] != body:
+                issues.append(
+                    Issue(
+                        _label(number, event.id), f"id {event.id!r} repeated with different content"
+                    )
+                )
+            else:
+                duplicates += 1
+            continue
+        batch[event.id] = (event, body)
+        labels[event.id] = _label(number, event.id)
+    if issues:
+        raise EventError(issues[:MAX_ISSUES])
+    if not batch:
+        return IngestResult(0, duplicates, 0)
+    with uow() as store:
+        current = require_config(cache, store)
+        tickets = sorted({event.ticket for event, _ in batch.values()})
+        store.lock_tickets(tickets)
+        stored = store.events_by_id(list(batch))
+        new_rows: list[dict[str, Any]] = []
+        for event_id, (event, body) in batch.items():
+            previous = stored.get(event_id)
+            if previous is not None:
+                if previous.body != body:
+                    issues.append(
+                        Issue(
+                            labels[event_id],
+                            f"id {event_id!r} was stored before with different content",
+                        )
+                    )
+                else:
+                    duplicates += 1
+                continue
+            new_rows.append(
+                {
+                    "id": event.id,
+                    "ticket": event.ticket,
+                    "at": event.at,
+                    "type": event.type,
+                    "body": body,
+                    "received_at": now,
+                }
+            )
+        if issues:
+            raise EventError(issues[:MAX_ISSUES])
+        new_rows.sort(key=lambda row: batch[row["id"]][0].seq)  # arrival order breaks ties in at
+        store.insert_events(new_rows)
+        touched = sorted({row["ticket"] for row in new_rows})
+        derive_tickets(store, current.config, current.version, touched, now, issues, labels)
+        if issues:
+            raise EventError(issues[:MAX_ISSUES])  # rolls the transaction back: nothing stored
+    return IngestResult(len(new_rows), duplicates, len(touched))

@@ -1,0 +1,120 @@
+"""Read use cases: a ticket's clocks and explanation, lists of clocks, the at-risk queue.
+
+A ticket's own clocks are computed from its events at the asked instant, exactly as
+``slakeeper evaluate`` does. Lists come from the stored clocks, indexed by due instant; a running
+clock's elapsed time and breach are brought forward to the instant of the question.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slakeeper.adapters.db.store import ClockFilter, ClockRow, TicketRow
+from slakeeper.domain.clocks import Clock, Explanation, clocks, explain
+from slakeeper.domain.config import SlaConfig
+from slakeeper.domain.errors import SlakeeperError
+from slakeeper.domain.events import Event
+from slakeeper.domain.policy import METRICS
+from slakeeper.service.configuration import ConfigCache, require_config
+from slakeeper.service.derive import replay_stored, stored_event
+from slakeeper.service.ports import UnitOfWork
+
+
+class NotFound(SlakeeperError):
+    """The thing asked for does not exist (or is not visible to the caller)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TicketView:
+    ticket: TicketRow
+    events: list[Event]
+    explanations: list[Explanation]
+
+
+def _visible(row: TicketRow | None, customer: str | None, ticket: str) -> TicketRow:
+    if row is None or (customer is not None and row.customer != customer):
+        raise NotFound(f"no ticket {ticket!r}")
+    return row
+
+
+def ticket_clocks(
+    uow: UnitOfWork, cache: ConfigCache, ticket: str, at: int, customer: str | None = None
+) -> list[Clock]:
+    """The SPEC §6 clocks of one ticket at ``at`` (events after ``at`` are not applied)."""
+    with uow.read() as store:
+        _visible(store.ticket(ticket), customer, ticket)
+        current = require_config(cache, store)
+        history = store.histories([ticket])[ticket]
+    state = replay_stored(ticket, history, current.config, upto=at)
+    if not state.created:
+        return []
+    return clocks(state, current.config, max(at, state.last_at or at))
+
+
+def ticket_view(
+    uow: UnitOfWork, cache: ConfigCache, ticket: str, at: int, customer: str | None = None
+) -> TicketView:
+    """The ticket with its event timeline and an explanation of each clock at ``at``."""
+    with uow.read() as store:
+        row = _visible(store.ticket(ticket), customer, ticket)
+        current = require_config(cache, store)
+        history = store.histories([ticket])[ticket]
+    state = replay_stored(ticket, history, current.config, upto=at)
+    found = explain(state, current.config, max(at, state.last_at or at)) if state.created else []
+    return TicketView(row, [stored_event(r) for r in history], found)
+
+
+def bring_forward(row: ClockRow, config: SlaConfig, now: int) -> Clock:
+    """A stored clock as it stands at ``now``: a running clock keeps running until now."""
+    clock = row.clock
+    if clock.status != "active" or now <= row.derived_at:
+        return clock
+    policy = next((p for p in config.policies if p.name == clock.policy), None)
+    if policy is None:
+        return clock
+    elapsed = clock.elapsed + policy.calendar.elapsed_us(row.derived_at, now)
+    breached = clock.breached or (clock.due_at is not None and clock.due_at < now)
+    return clock._replace(elapsed=elapsed, breached=breached)
+
+
+@dataclass(frozen=True, slots=True)
+class ClockPage:
+    clocks: list[Clock]
+    next_cursor: str | None
+
+
+def encode_cursor(clock: Clock) -> str:
+    return f"{METRICS.index(clock.metric)}.{clock.cycle}.{clock.ticket}"
+
+
+def decode_cursor(cursor: str) -> tuple[str, int, int]:
+    try:
+        metric, cycle, ticket = cursor.split(".", 2)
+        index, number = int(metric), int(cycle)
+        if not 0 <= index < len(METRICS) or not ticket:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"cursor {cursor!r} is not one this API gave out") from None
+    return ticket, index, number
+
+
+def list_clocks(
+    uow: UnitOfWork, cache: ConfigCache, f: ClockFilter, cursor: str | None, limit: int
+) -> ClockPage:
+    after = decode_cursor(cursor) if cursor else None
+    with uow.read() as store:
+        current = require_config(cache, store)
+        rows = store.clocks(f, after, limit + 1)
+    more = len(rows) > limit
+    found = [bring_forward(r, current.config, f.now) for r in rows[:limit]]
+    return ClockPage(found, encode_cursor(found[-1]) if more and found else None)
+
+
+def at_risk(
+    uow: UnitOfWork, cache: ConfigCache, now: int, within: int, customer: str | None, limit: int
+) -> list[Clock]:
+    """Running clocks due within ``within`` µs from ``now``, soonest first."""
+    with uow.read() as store:
+        current = require_config(cache, store)
+        rows = store.due_between(now, now + within, customer, limit)
+    return [bring_forward(r, current.config, now) for r in rows]
