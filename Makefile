@@ -5,15 +5,20 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 AT ?= 2026-03-13T15:00:00Z
 
-.PHONY: run test lint typecheck unit bench format clean
+.PHONY: run evaluate test lint typecheck unit bench format clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	touch $(STAMP)
 
-## Evaluate the bundled example SLA and ticket history and print every clock as a table.
+## Start the service on embedded defaults: SQLite in ./data, the example SLA and a live demo
+## history, an admin token printed once, the API on http://127.0.0.1:8000 (docs at /docs).
 run: $(STAMP)
+	$(BIN)/slakeeper serve --demo
+
+## Evaluate the bundled example SLA and ticket history and print every clock as a table.
+evaluate: $(STAMP)
 	$(BIN)/slakeeper evaluate --config examples/sla.yaml --events examples/events.jsonl --at $(AT) --format table
 
 ## What CI runs: format check, lint, strict typing, the whole test suite.

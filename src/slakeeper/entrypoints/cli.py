@@ -15,6 +15,7 @@ from typing import Annotated, BinaryIO, NoReturn
 
 import typer
 
+from slakeeper import __version__
 from slakeeper.adapters.config_file import load_config
 from slakeeper.adapters.jsonl import clock_line, read_records
 from slakeeper.domain.config import SlaConfig
@@ -153,6 +154,105 @@ def explain_command(
         sys.stdout.write("\n")
     else:
         print_explanations(found)
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on (default 127.0.0.1).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    demo: Annotated[
+        bool,
+        typer.Option(help="On an empty database: load the example SLA and a live demo history."),
+    ] = False,
+) -> None:
+    """Run the HTTP API: migrate the database, then serve (SLAKEEPER_DATABASE_URL, default SQLite)."""
+    import uvicorn
+
+    from slakeeper.bootstrap import bootstrap
+    from slakeeper.entrypoints.api.app import create_app
+    from slakeeper.entrypoints.serve import EXAMPLE_CONFIG, load_demo, new_admin_token
+    from slakeeper.settings import Settings
+
+    settings = Settings()
+    svc = bootstrap(settings)
+    if demo:
+        with svc.uow.read() as store:
+            empty = store.latest_config() is None
+        if empty:
+            version, stored = load_demo(svc, EXAMPLE_CONFIG, tickets=400, days=14)
+            typer.echo(
+                f"loaded the example configuration (version {version}) and {stored} demo events"
+            )
+        token = new_admin_token(svc, "make run")
+        typer.echo(f"admin token (shown once): {token}")
+    listen_host = host or settings.host
+    listen_port = port or settings.port
+    typer.echo(f"slakeeper {__version__} on http://{listen_host}:{listen_port}  (API docs: /docs)")
+    typer.echo(f"database: {svc.engine.url.render_as_string(hide_password=True)}")
+    uvicorn.run(create_app(svc), host=listen_host, port=listen_port, log_level="info")
+
+
+tokens_app = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_help=True)
+app.add_typer(tokens_app, name="tokens")
+
+
+@tokens_app.command("create")
+def tokens_create(
+    role: Annotated[str, typer.Option(help="admin, agent or viewer.")],
+    name: Annotated[str, typer.Option(help="Who or what uses the token.")],
+    customer: Annotated[
+        str | None, typer.Option(help="Limit the token to one customer's tickets.")
+    ] = None,
+) -> None:
+    """Create a token and print it once (only its hash is stored)."""
+    from slakeeper.bootstrap import bootstrap
+    from slakeeper.service.tokens import create_token
+
+    svc = bootstrap()
+    try:
+        _, token = create_token(svc.uow, name, role, customer, svc.now())
+    except InvalidInput as exc:
+        _fail(exc.lines())
+    typer.echo(token)
+
+
+@tokens_app.command("list")
+def tokens_list() -> None:
+    """Every token with its role, customer and state (never the token itself)."""
+    from slakeeper.bootstrap import bootstrap
+
+    svc = bootstrap()
+    with svc.uow.read() as store:
+        for row in store.tokens():
+            state = "revoked" if row.revoked_at is not None else "active"
+            typer.echo(f"{row.id}\t{row.name}\t{row.role}\t{row.customer or '-'}\t{state}")
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    token_id: Annotated[int, typer.Argument(help="The token's id (see tokens list).")],
+) -> None:
+    """Revoke a token; it stops working at once."""
+    from slakeeper.bootstrap import bootstrap
+
+    svc = bootstrap()
+    with svc.uow() as store:
+        if not store.revoke_token(token_id, svc.now()):
+            _fail([f"no active token {token_id}"])
+    typer.echo(f"revoked token {token_id}")
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Create or upgrade the database schema (also done by serve)."""
+    from slakeeper.bootstrap import bootstrap
+
+    svc = bootstrap()
+    typer.echo(
+        f"database at the latest schema: {svc.engine.url.render_as_string(hide_password=True)}"
+    )
 
 
 def _progress(stack: ExitStack, stream: BinaryIO, path: str) -> Callable[[int], None] | None:

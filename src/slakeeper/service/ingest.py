@@ -35,14 +35,23 @@ def canonical(event: Event) -> str:
     return orjson.dumps(event.as_dict(), option=orjson.OPT_SORT_KEYS).decode()
 
 
-def _label(number: int, event_id: object) -> str:
-    return f"events[{number}]" + (f" ({event_id!r})" if isinstance(event_id, str) else "")
+def _label(number: int, event_id: object, lines: bool) -> str:
+    place = f"line {number}" if lines else f"events[{number}]"
+    return place + (f" ({event_id!r})" if isinstance(event_id, str) else "")
 
 
 def ingest_events(
-    uow: UnitOfWork, cache: ConfigCache, records: Iterable[tuple[int, object]], now: int
+    uow: UnitOfWork,
+    cache: ConfigCache,
+    records: Iterable[tuple[int, object]],
+    now: int,
+    *,
+    lines: bool = False,
 ) -> IngestResult:
-    """Store a batch; ``records`` are (position, decoded object), a BadEvent for undecodable ones."""
+    """Store a batch; ``records`` are (position, decoded object), a BadEvent for undecodable ones.
+
+    Positions are indexes of a JSON array, or line numbers of JSON Lines when ``lines``.
+    """
     issues: list[Issue] = []
     batch: dict[str, tuple[Event, str]] = {}
     labels: dict[str, str] = {}
@@ -50,12 +59,12 @@ def ingest_events(
     for number, obj in records:
         event_id = obj.get("id") if isinstance(obj, dict) else None
         if isinstance(obj, BadEvent):
-            issues.append(Issue(_label(number, None), str(obj)))
+            issues.append(Issue(_label(number, None, lines), str(obj)))
             continue
         try:
             event = parse_event(obj, seq=number)
         except BadEvent as exc:
-            issues.append(Issue(_label(number, event_id), str(exc)))
+            issues.append(Issue(_label(number, event_id, lines), str(exc)))
             continue
         body = canonical(event)
         first = batch.get(event.id)
@@ -63,14 +72,15 @@ def ingest_events(
             if first[1] != body:
                 issues.append(
                     Issue(
-                        _label(number, event.id), f"id {event.id!r} repeated with different content"
+                        _label(number, event.id, lines),
+                        f"id {event.id!r} repeated with different content",
                     )
                 )
             else:
                 duplicates += 1
             continue
         batch[event.id] = (event, body)
-        labels[event.id] = _label(number, event.id)
+        labels[event.id] = _label(number, event.id, lines)
     if issues:
         raise EventError(issues[:MAX_ISSUES])
     if not batch:

@@ -1,0 +1,119 @@
+"""The FastAPI application: routes, error mapping, body limits and metrics, wired to services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry, Counter
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from slakeeper import __version__
+from slakeeper.bootstrap import Services
+from slakeeper.entrypoints.api import (
+    errors,
+    routes_clocks,
+    routes_config,
+    routes_events,
+    routes_system,
+)
+
+
+class AppMetrics:
+    """Counters the API keeps, plus clock counts read from the store at each scrape."""
+
+    def __init__(self, services: Services) -> None:
+        self.registry = CollectorRegistry()
+        self.events = Counter(
+            "slakeeper_events_ingested", "New ticket events stored", registry=self.registry
+        )
+        self.registry.register(_ClockCollector(services))
+
+    def ingested(self, count: int) -> None:
+        self.events.inc(count)
+
+
+class _ClockCollector(Collector):
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def collect(self) -> Iterator[Any]:
+        gauge = GaugeMetricFamily(
+            "slakeeper_clocks", "Stored clocks by metric and status", labels=["metric", "status"]
+        )
+        with self.services.uow.read() as store:
+            counts = store.clock_counts()
+            tickets = store.count_tickets()
+        for (metric, status), count in sorted(counts.items()):
+            gauge.add_metric([metric, status], count)
+        yield gauge
+        yield GaugeMetricFamily("slakeeper_tickets", "Tickets known", value=tickets)
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413, counted as they stream in."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        body = b'{"error":"request body too large","issues":[]}'
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def create_app(services: Services) -> FastAPI:
+    app = FastAPI(
+        title="slakeeper",
+        version=__version__,
+        description="SLA clocks for every ticket: push events, read clocks, see what is about to breach.",
+    )
+    app.state.services = services
+    app.state.metrics = AppMetrics(services)
+    errors.install(app)
+    for module in (routes_config, routes_events, routes_clocks, routes_system):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit, limit=services.settings.max_body_bytes)
+    return app
