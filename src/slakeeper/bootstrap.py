@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
@@ -11,6 +11,7 @@ from slakeeper.adapters.db.engine import make_engine
 from slakeeper.adapters.db.migrate import upgrade
 from slakeeper.adapters.db.store import SqlUnitOfWork
 from slakeeper.service.configuration import ConfigCache
+from slakeeper.service.derive import StateCache
 from slakeeper.service.ports import Now
 from slakeeper.settings import Settings
 
@@ -27,6 +28,7 @@ class Services:
     uow: SqlUnitOfWork
     config: ConfigCache
     now: Now
+    states: StateCache = field(default_factory=StateCache)
 
 
 def bootstrap(

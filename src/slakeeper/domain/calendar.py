@@ -408,7 +408,7 @@ def _year_changes(zone: ZoneInfo, year: int) -> tuple[tuple[int, int], ...]:
     hi = (
         (date(year + 1, 1, 1).toordinal() - _EPOCH_ORDINAL) * _DAY_US
         if year < 9999
-        else lo + 365 * _DAY_US
+        else lo + 364 * _DAY_US  # 9999-12-31: the last day a datetime can hold
     )
     changes: list[tuple[int, int]] = []
     current = _offset_at(zone, lo)

@@ -18,6 +18,7 @@ from slakeeper.domain.errors import CalendarError, Issue
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ALWAYS = "24x7"
 _SHIFT = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")  # not ISO week dates such as 2026-W01-1
 _KEYS = {"name", "timezone", "hours", "holidays", "holiday_country", "holiday_subdivision"}
 _MINUTES_PER_DAY = 1440
 
@@ -74,7 +75,7 @@ def parse_date(value: object) -> date:
         return value
     if isinstance(value, str):
         try:
-            if len(value) == 10:
+            if _DATE.match(value):
                 return date.fromisoformat(value)
         except ValueError:
             pass

@@ -37,7 +37,7 @@ def load_demo(svc: Services, config_path: Path, tickets: int, days: int) -> tupl
         if not chunk:
             break
         records = [(number * BATCH + i, orjson.loads(orjson.dumps(e))) for i, e in enumerate(chunk)]
-        stored += ingest_events(svc.uow, svc.config, records, svc.now()).accepted
+        stored += ingest_events(svc.uow, svc.config, records, svc.now(), states=svc.states).accepted
     return version.version, stored
 
 

@@ -17,7 +17,7 @@ import orjson
 from slakeeper.domain.errors import EventError, Issue
 from slakeeper.domain.events import BadEvent, Event, parse_event
 from slakeeper.service.configuration import ConfigCache, require_config
-from slakeeper.service.derive import derive_tickets
+from slakeeper.service.derive import StateCache, derive_tickets
 from slakeeper.service.ports import UnitOfWork
 
 MAX_ISSUES = 1000
@@ -47,6 +47,7 @@ def ingest_events(
     now: int,
     *,
     lines: bool = False,
+    states: StateCache | None = None,
 ) -> IngestResult:
     """Store a batch; ``records`` are (position, decoded object), a BadEvent for undecodable ones.
 
@@ -85,6 +86,28 @@ def ingest_events(
         raise EventError(issues[:MAX_ISSUES])
     if not batch:
         return IngestResult(0, duplicates, 0)
+    try:
+        return _store_batch(uow, cache, batch, labels, duplicates, now, states)
+    except BaseException:
+        if states is not None:
+            states.drop(sorted({event.ticket for event, _ in batch.values()}))
+        raise
+
+
+def _order(event: Event) -> tuple[int, int]:
+    return (event.at, event.seq)
+
+
+def _store_batch(
+    uow: UnitOfWork,
+    cache: ConfigCache,
+    batch: dict[str, tuple[Event, str]],
+    labels: dict[str, str],
+    duplicates: int,
+    now: int,
+    states: StateCache | None,
+) -> IngestResult:
+    issues: list[Issue] = []
     with uow() as store:
         current = require_config(cache, store)
         tickets = sorted({event.ticket for event, _ in batch.values()})
@@ -118,8 +141,15 @@ def ingest_events(
             raise EventError(issues[:MAX_ISSUES])
         new_rows.sort(key=lambda row: batch[row["id"]][0].seq)  # arrival order breaks ties in at
         store.insert_events(new_rows)
-        touched = sorted({row["ticket"] for row in new_rows})
-        derive_tickets(store, current.config, current.version, touched, now, issues, labels)
+        fresh: dict[str, list[Event]] = {}
+        for row in new_rows:
+            fresh.setdefault(row["ticket"], []).append(batch[row["id"]][0])
+        for events in fresh.values():
+            events.sort(key=_order)
+        touched = sorted(fresh)
+        derive_tickets(
+            store, current.config, current.version, touched, now, issues, labels, fresh, states
+        )
         if issues:
             raise EventError(issues[:MAX_ISSUES])  # rolls the transaction back: nothing stored
     return IngestResult(len(new_rows), duplicates, len(touched))

@@ -12,7 +12,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from slakeeper.adapters.db import tables as t
@@ -142,7 +152,7 @@ class SqlStore:
         if not ordered:
             return
         stmt = self._insert_ignore(t.tickets).on_conflict_do_nothing(index_elements=["id"])
-        self.connection.execute(stmt, [{"id": i, "events": 0} for i in ordered])
+        self.connection.execute(stmt, [{"id": i} for i in ordered])
         if not self._sqlite:  # SQLite's BEGIN IMMEDIATE already serialises writers
             for chunk in _chunks(ordered):
                 self.connection.execute(
@@ -165,6 +175,7 @@ class SqlStore:
         return found
 
     def insert_events(self, rows: list[dict[str, Any]]) -> None:
+        """Append events in the order given (which becomes their arrival order, ``seq``)."""
         if rows:
             self.connection.execute(insert(t.events), rows)
 
@@ -183,25 +194,46 @@ class SqlStore:
                 out[row.ticket].append(StoredEvent(*row))
         return out
 
+    def event_counts(self, tickets: Sequence[str]) -> dict[str, int]:
+        """How many events are stored for each ticket (tickets without events are left out)."""
+        out: dict[str, int] = {}
+        for chunk in _chunks(list(tickets)):
+            rows = self.connection.execute(
+                select(t.events.c.ticket, func.count())
+                .where(t.events.c.ticket.in_(chunk))
+                .group_by(t.events.c.ticket)
+            )
+            out.update({row[0]: int(row[1]) for row in rows})
+        return out
+
     def ticket(self, ticket: str) -> TicketRow | None:
         row = self.connection.execute(select(t.tickets).where(t.tickets.c.id == ticket)).first()
         return None if row is None or row.created_at is None else TicketRow(*row)
 
-    def update_ticket(self, row: TicketRow) -> None:
-        self.connection.execute(
-            update(t.tickets)
-            .where(t.tickets.c.id == row.id)
-            .values(
-                customer=row.customer,
-                service=row.service,
-                group_name=row.group,
-                priority=row.priority,
-                status=row.status,
-                created_at=row.created_at,
-                last_event_at=row.last_event_at,
-                events=row.events,
-            )
+    def update_tickets(self, rows: Sequence[TicketRow]) -> None:
+        """Write the tickets' current attributes (multi-row upserts, not a statement per ticket)."""
+        values = [
+            {
+                "id": r.id,
+                "customer": r.customer,
+                "service": r.service,
+                "group_name": r.group,
+                "priority": r.priority,
+                "status": r.status,
+                "created_at": r.created_at,
+                "last_event_at": r.last_event_at,
+                "event_count": r.events,
+            }
+            for r in rows
+        ]
+        if not values:
+            return
+        stmt = self._insert_ignore(t.tickets)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["id"],
+            set_={name: stmt.excluded[name] for name in values[0] if name != "id"},
         )
+        self.connection.execute(stmt, values)
 
     def open_tickets(self) -> list[str]:
         """Tickets not closed: what a new configuration re-derives (closed ones keep their past)."""

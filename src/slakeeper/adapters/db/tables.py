@@ -34,7 +34,7 @@ config_versions = Table(
     metadata,
     Column("version", Integer, primary_key=True, autoincrement=True),
     Column("created_at", BigInteger, nullable=False),
-    Column("author", String(200), nullable=False),
+    Column("author", Text, nullable=False),
     Column("document", Text, nullable=False),  # the validated document as JSON
     Column("source", Text, nullable=False),  # the text as it was sent (YAML or JSON)
 )
@@ -42,15 +42,15 @@ config_versions = Table(
 tickets = Table(
     "tickets",
     metadata,
-    Column("id", String(200), primary_key=True),
-    Column("customer", String(200), nullable=True, index=True),
-    Column("service", String(200), nullable=True),
-    Column("group_name", String(200), nullable=True),
-    Column("priority", String(100), nullable=True),
+    Column("id", Text, primary_key=True),
+    Column("customer", Text, nullable=True, index=True),
+    Column("service", Text, nullable=True),
+    Column("group_name", Text, nullable=True),
+    Column("priority", Text, nullable=True),
     Column("status", String(20), nullable=True),
     Column("created_at", BigInteger, nullable=True),
     Column("last_event_at", BigInteger, nullable=True),
-    Column("events", Integer, nullable=False, default=0),
+    Column("event_count", Integer, nullable=False, server_default="0"),
 )
 
 events = Table(
@@ -59,8 +59,8 @@ events = Table(
     Column(
         "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     ),
-    Column("id", String(200), nullable=False, unique=True),
-    Column("ticket", String(200), ForeignKey("tickets.id"), nullable=False),
+    Column("id", Text, nullable=False, unique=True),
+    Column("ticket", Text, ForeignKey("tickets.id"), nullable=False),
     Column("at", BigInteger, nullable=False),
     Column("type", String(40), nullable=False),
     Column("body", Text, nullable=False),  # the event in SPEC §4 form (JSON)
@@ -71,10 +71,10 @@ events = Table(
 clocks = Table(
     "clocks",
     metadata,
-    Column("ticket", String(200), ForeignKey("tickets.id"), primary_key=True),
+    Column("ticket", Text, ForeignKey("tickets.id"), primary_key=True),
     Column("metric", String(40), primary_key=True),
     Column("cycle", Integer, primary_key=True),
-    Column("policy", String(200), nullable=False),
+    Column("policy", Text, nullable=False),
     Column("target", BigInteger, nullable=False),
     Column("started_at", BigInteger, nullable=False),
     Column("stopped_at", BigInteger, nullable=True),
@@ -82,10 +82,10 @@ clocks = Table(
     Column("elapsed", BigInteger, nullable=False),
     Column("due_at", BigInteger, nullable=True),
     Column("breached", Boolean, nullable=False),
-    Column("customer", String(200), nullable=True),
-    Column("service", String(200), nullable=True),
-    Column("group_name", String(200), nullable=True),
-    Column("priority", String(100), nullable=True),
+    Column("customer", Text, nullable=True),
+    Column("service", Text, nullable=True),
+    Column("group_name", Text, nullable=True),
+    Column("priority", Text, nullable=True),
     Column("derived_at", BigInteger, nullable=False),  # the instant the row was computed for
     Column("config_version", Integer, nullable=True),
     Index("ix_clocks_status_due_at", "status", "due_at"),
@@ -97,9 +97,9 @@ api_tokens = Table(
     "api_tokens",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("name", String(200), nullable=False),
+    Column("name", Text, nullable=False),
     Column("role", String(20), nullable=False),
-    Column("customer", String(200), nullable=True),
+    Column("customer", Text, nullable=True),
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", BigInteger, nullable=False),
     Column("revoked_at", BigInteger, nullable=True),

@@ -69,7 +69,7 @@ async def post_events(request: Request, svc: ServicesDep, _: WriterDep) -> Any:
         return problem(422, "invalid input", [Issue("body", "no events in the request")])
     records = _records(raw, ndjson)
     result = await run_in_threadpool(
-        ingest_events, svc.uow, svc.config, records, svc.now(), lines=ndjson
+        ingest_events, svc.uow, svc.config, records, svc.now(), lines=ndjson, states=svc.states
     )
     svc_metrics = getattr(request.app.state, "metrics", None)
     if svc_metrics is not None:

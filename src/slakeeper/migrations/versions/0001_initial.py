@@ -26,23 +26,23 @@ def upgrade() -> None:
         "config_versions",
         sa.Column("version", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("created_at", sa.BigInteger(), nullable=False),
-        sa.Column("author", sa.String(length=200), nullable=False),
+        sa.Column("author", sa.Text(), nullable=False),
         sa.Column("document", sa.Text(), nullable=False),
         sa.Column("source", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("version", name=op.f("pk_config_versions")),
-    )
+        )
 
     op.create_table(
         "tickets",
-        sa.Column("id", sa.String(length=200), nullable=False),
-        sa.Column("customer", sa.String(length=200), nullable=True),
-        sa.Column("service", sa.String(length=200), nullable=True),
-        sa.Column("group_name", sa.String(length=200), nullable=True),
-        sa.Column("priority", sa.String(length=100), nullable=True),
+        sa.Column("id", sa.Text(), nullable=False),
+        sa.Column("customer", sa.Text(), nullable=True),
+        sa.Column("service", sa.Text(), nullable=True),
+        sa.Column("group_name", sa.Text(), nullable=True),
+        sa.Column("priority", sa.Text(), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=True),
         sa.Column("created_at", sa.BigInteger(), nullable=True),
         sa.Column("last_event_at", sa.BigInteger(), nullable=True),
-        sa.Column("events", sa.Integer(), nullable=False),
+        sa.Column("event_count", sa.Integer(), server_default="0", nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tickets")),
     )
     op.create_index(op.f("ix_tickets_customer"), "tickets", ["customer"])
@@ -55,8 +55,8 @@ def upgrade() -> None:
             autoincrement=True,
             nullable=False,
         ),
-        sa.Column("id", sa.String(length=200), nullable=False),
-        sa.Column("ticket", sa.String(length=200), nullable=False),
+        sa.Column("id", sa.Text(), nullable=False),
+        sa.Column("ticket", sa.Text(), nullable=False),
         sa.Column("at", sa.BigInteger(), nullable=False),
         sa.Column("type", sa.String(length=40), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
@@ -69,10 +69,10 @@ def upgrade() -> None:
 
     op.create_table(
         "clocks",
-        sa.Column("ticket", sa.String(length=200), nullable=False),
+        sa.Column("ticket", sa.Text(), nullable=False),
         sa.Column("metric", sa.String(length=40), nullable=False),
         sa.Column("cycle", sa.Integer(), nullable=False),
-        sa.Column("policy", sa.String(length=200), nullable=False),
+        sa.Column("policy", sa.Text(), nullable=False),
         sa.Column("target", sa.BigInteger(), nullable=False),
         sa.Column("started_at", sa.BigInteger(), nullable=False),
         sa.Column("stopped_at", sa.BigInteger(), nullable=True),
@@ -80,10 +80,10 @@ def upgrade() -> None:
         sa.Column("elapsed", sa.BigInteger(), nullable=False),
         sa.Column("due_at", sa.BigInteger(), nullable=True),
         sa.Column("breached", sa.Boolean(), nullable=False),
-        sa.Column("customer", sa.String(length=200), nullable=True),
-        sa.Column("service", sa.String(length=200), nullable=True),
-        sa.Column("group_name", sa.String(length=200), nullable=True),
-        sa.Column("priority", sa.String(length=100), nullable=True),
+        sa.Column("customer", sa.Text(), nullable=True),
+        sa.Column("service", sa.Text(), nullable=True),
+        sa.Column("group_name", sa.Text(), nullable=True),
+        sa.Column("priority", sa.Text(), nullable=True),
         sa.Column("derived_at", sa.BigInteger(), nullable=False),
         sa.Column("config_version", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["ticket"], ["tickets.id"], name=op.f("fk_clocks_ticket_tickets")),
@@ -96,15 +96,15 @@ def upgrade() -> None:
     op.create_table(
         "api_tokens",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("name", sa.Text(), nullable=False),
         sa.Column("role", sa.String(length=20), nullable=False),
-        sa.Column("customer", sa.String(length=200), nullable=True),
+        sa.Column("customer", sa.Text(), nullable=True),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.BigInteger(), nullable=False),
         sa.Column("revoked_at", sa.BigInteger(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_api_tokens_token_hash")),
-    )
+        )
 
 
 def downgrade() -> None:

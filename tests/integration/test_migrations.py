@@ -1,0 +1,216 @@
+"""Alembic migrations on SQLite and PostgreSQL: from empty to head, idempotent, and in step with
+the tables the code declares — the check that fails the build when a model changes without a
+migration.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from alembic import command
+from sqlalchemy import (
+    Column,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    event,
+    inspect,
+)
+
+from slakeeper.adapters.db import tables
+from slakeeper.adapters.db.engine import make_engine
+from slakeeper.adapters.db.migrate import (
+    alembic_config,
+    current_revision,
+    head_revision,
+    pending_model_changes,
+    upgrade,
+)
+
+ALL_TABLES = set(tables.metadata.tables)
+
+
+@pytest.fixture
+def empty_engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def schema(engine: Engine) -> dict[str, Any]:
+    """Everything the inspector tells about the tables, comparable with ``==``."""
+    inspector = inspect(engine)
+    return {
+        name: {
+            "columns": [
+                (c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(name)
+            ],
+            "pk": inspector.get_pk_constraint(name),
+            "fks": inspector.get_foreign_keys(name),
+            "indexes": sorted(inspector.get_indexes(name), key=lambda i: str(i["name"])),
+            "uniques": sorted(inspector.get_unique_constraints(name), key=lambda u: str(u["name"])),
+        }
+        for name in sorted(inspector.get_table_names())
+    }
+
+
+def test_upgrade_from_empty_creates_every_table(db_url: str, empty_engine: Engine) -> None:
+    assert inspect(empty_engine).get_table_names() == []
+    assert current_revision(empty_engine) is None
+
+    upgrade(db_url)  # by URL; the other tests pass an engine
+
+    assert set(inspect(empty_engine).get_table_names()) == ALL_TABLES | {"alembic_version"}
+    assert current_revision(empty_engine) == head_revision() is not None
+
+
+def test_constraint_and_index_names_follow_the_naming_convention(empty_engine: Engine) -> None:
+    upgrade(empty_engine)
+    inspector = inspect(empty_engine)
+    for table in tables.metadata.sorted_tables:
+        assert inspector.get_pk_constraint(table.name)["name"] == table.primary_key.name
+        assert {fk["name"] for fk in inspector.get_foreign_keys(table.name)} == {
+            fk.name for fk in table.foreign_key_constraints
+        }
+        # PostgreSQL lists the index behind a unique constraint too, marked as its duplicate
+        indexes = inspector.get_indexes(table.name)
+        assert {ix["name"] for ix in indexes if "duplicates_constraint" not in ix} == {
+            ix.name for ix in table.indexes
+        }
+        assert {uq["name"] for uq in inspector.get_unique_constraints(table.name)} == {
+            c.name for c in table.constraints if isinstance(c, UniqueConstraint)
+        }
+
+
+def test_upgrade_twice_is_a_no_op(empty_engine: Engine) -> None:
+    upgrade(empty_engine)
+    before = schema(empty_engine)
+
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(empty_engine, "before_cursor_execute", record)
+    try:
+        upgrade(empty_engine)
+    finally:
+        event.remove(empty_engine, "before_cursor_execute", record)
+
+    assert schema(empty_engine) == before
+    assert current_revision(empty_engine) == head_revision()
+    writes = [
+        s
+        for s in statements
+        if s.lstrip().split(None, 1)[0].upper()
+        in {"CREATE", "ALTER", "DROP", "INSERT", "UPDATE", "DELETE"}
+    ]
+    assert writes == []
+
+
+def test_concurrent_upgrades_take_turns(db_url: str, empty_engine: Engine) -> None:
+    errors: list[BaseException] = []
+
+    def migrate() -> None:
+        try:
+            upgrade(db_url)
+        except BaseException as error:  # reported below, in the test's thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=migrate) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert current_revision(empty_engine) == head_revision()
+
+
+def test_downgrade_to_base_and_back(empty_engine: Engine) -> None:
+    upgrade(empty_engine)
+    migrated = schema(empty_engine)
+
+    with empty_engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "base")
+    assert set(inspect(empty_engine).get_table_names()) <= {"alembic_version"}
+    assert current_revision(empty_engine) is None
+
+    upgrade(empty_engine)
+    assert schema(empty_engine) == migrated
+
+
+def test_models_and_migrations_agree(engine: Engine) -> None:
+    """Fails when a table in tables.py changed without a migration in slakeeper/migrations."""
+    assert current_revision(engine) == head_revision()
+    diff = pending_model_changes(engine)
+    assert diff == [], (
+        "tables.py and the migrations disagree; add a migration in "
+        f"src/slakeeper/migrations/versions/ for: {diff}"
+    )
+
+
+def _copy_of_metadata() -> MetaData:
+    copy = MetaData(naming_convention=dict(tables.metadata.naming_convention))
+    for table in tables.metadata.sorted_tables:
+        table.to_metadata(copy)
+    return copy
+
+
+def _add_column(md: MetaData) -> None:
+    md.tables["tickets"].append_column(Column("sneaked_in", String(50), nullable=True))
+
+
+def _add_index(md: MetaData) -> None:
+    Index(None, md.tables["clocks"].c.policy)
+
+
+def _widen_column(md: MetaData) -> None:
+    md.tables["events"].c.type.type = String(80)
+
+
+def _add_table(md: MetaData) -> None:
+    Table("alerts", md, Column("id", Integer, primary_key=True))
+
+
+@pytest.mark.parametrize(
+    ("change", "kind"),
+    [
+        (_add_column, "add_column"),
+        (_add_index, "add_index"),
+        (_widen_column, "modify_type"),
+        (_add_table, "add_table"),
+    ],
+    ids=["add-column", "add-index", "widen-column", "add-table"],
+)
+def test_the_check_sees_a_model_change_without_a_migration(
+    engine: Engine, change: Callable[[MetaData], None], kind: str
+) -> None:
+    changed = _copy_of_metadata()
+    assert pending_model_changes(engine, changed) == []  # the copy alone changes nothing
+
+    change(changed)
+
+    diff = pending_model_changes(engine, changed)
+    # a column change comes as a list of ("modify_...", ...) tuples, the rest as tuples
+    kinds = [d[0][0] if isinstance(d, list) else d[0] for d in diff]
+    assert kinds == [kind]
+
+
+@pytest.mark.parametrize("url", ["sqlite:///unused.db", "postgresql://nobody@localhost/unused"])
+def test_offline_sql_script(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """``upgrade --sql`` writes the script for a DBA instead of connecting."""
+    command.upgrade(alembic_config(url=url), "head", sql=True)
+    script = capsys.readouterr().out
+    for name in ALL_TABLES:
+        assert f"CREATE TABLE {name}" in script
+    assert "alembic_version" in script
