@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 from slakeeper.calendar import BusinessCalendar
 from tests import reference
 from tests.strategies import (
+    DAY_NAMES,
     ZONES,
     calendar_specs,
     displayed,
@@ -175,13 +177,22 @@ WINDOW = timedelta(days=3)
 
 @st.composite
 def windows(draw: st.DrawFn) -> tuple[dict[str, Any], datetime]:
-    """A calendar and the start of a three-day window, usually across one of its DST changes,
-    with holidays on and around the local dates of the window."""
+    """A calendar and the start of a three-day window across one of its DST changes (if it has
+    any), with holidays on and around the local dates of the window and, mostly, a shift that
+    starts in the small hours on each of those dates, where the clocks change."""
     zone = draw(st.sampled_from(ZONES))
     window_start = draw(windows_across_transitions(zone, WINDOW))
-    first = window_start.astimezone(reference.ZoneInfo(zone)).date()
+    first = window_start.astimezone(ZoneInfo(zone)).date()
     near = tuple(first + timedelta(days=k) for k in range(-1, 4))
     spec = draw(calendar_specs(zone, near=near, busy=True))
+    if isinstance(spec["hours"], dict):
+        for day in near:
+            if draw(st.integers(0, 3)) != 3:
+                night = draw(st.sampled_from([0, 30, 60, 90, 120, 150]))
+                length = draw(st.sampled_from([60, 90, 120, 180, 240, 1440]))
+                end = (night + length) % 1440
+                shift = f"{night // 60:02d}:{night % 60:02d}-{end // 60:02d}:{end % 60:02d}"
+                spec["hours"].setdefault(DAY_NAMES[day.weekday()], []).append(shift)
     return spec, window_start
 
 

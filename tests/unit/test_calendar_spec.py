@@ -275,6 +275,20 @@ def test_a_long_add_crosses_decades() -> None:
     assert due_at == datetime(2089, 12, 30, 17, 0, tzinfo=ZoneInfo("America/New_York"))
 
 
+def test_questions_at_the_ends_of_the_datetime_range_are_answered_or_refused() -> None:
+    # (one calendar per end: a calendar's table spans every date between the questions it is asked)
+    late = calendar(NINE_TO_FIVE, "Europe/Berlin")
+    assert not late.is_open(utc(9999, 12, 19, 12, 0))  # a Sunday
+    with pytest.raises(ValueError, match="9999"):
+        late.add(utc(9999, 12, 1), timedelta(days=40))
+    with pytest.raises(ValueError, match="9999"):
+        late.is_open(utc(9999, 12, 31, 12, 0))
+    early = calendar(NINE_TO_FIVE, "Europe/Berlin")
+    assert early.is_open(utc(1, 1, 15, 12, 0))  # a Monday (proleptic Gregorian)
+    with pytest.raises(ValueError, match="year 1"):
+        early.elapsed(utc(1, 1, 1, 12, 0), utc(1, 2, 1))
+
+
 # -- what is refused -------------------------------------------------------------------------------
 
 GOOD: dict[str, Any] = {"timezone": "Europe/Berlin", "hours": {"mon": ["09:00-17:00"]}}
@@ -327,6 +341,12 @@ def _issue_for(error: CalendarError, where: str) -> str:
             "holidays[1]",
             ["25.12.2026", "YYYY-MM-DD"],
             id="holiday-format",
+        ),
+        pytest.param(
+            {"holidays": ["2026-12-25", "2026-W01-1"]},
+            "holidays[1]",
+            ["2026-W01-1", "YYYY-MM-DD"],
+            id="holiday-week-date",
         ),
         pytest.param(
             {"holidays": [{"date": "2026-13-01"}]},
