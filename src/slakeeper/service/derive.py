@@ -19,7 +19,7 @@ from threading import Lock
 import orjson
 
 from slakeeper.adapters.db.store import ClockRow, StoredEvent, TicketRow
-from slakeeper.domain.clocks import clocks
+from slakeeper.domain.clocks import Clock, clocks
 from slakeeper.domain.config import SlaConfig
 from slakeeper.domain.errors import Issue
 from slakeeper.domain.events import BadEvent, Event, parse_event
@@ -45,14 +45,16 @@ def replay_stored(
 
 
 class StateCache:
-    """Recently derived ticket states: (state, stored events it reflects), least recent dropped."""
+    """Recently derived tickets: (state, stored events it reflects, clocks as stored), LRU."""
 
     def __init__(self, capacity: int = 50_000) -> None:
         self.capacity = capacity
-        self._states: OrderedDict[str, tuple[TicketState, int]] = OrderedDict()
+        self._states: OrderedDict[str, tuple[TicketState, int, list[Clock]]] = OrderedDict()
         self._lock = Lock()
 
-    def take(self, ticket: str, events: int, rules: Rules) -> TicketState | None:
+    def take(
+        self, ticket: str, events: int, rules: Rules
+    ) -> tuple[TicketState, list[Clock]] | None:
         """The cached state if it reflects exactly ``events`` stored events under ``rules``.
 
         Taken out: a state being updated is nobody else's until it is put back.
@@ -61,11 +63,11 @@ class StateCache:
             found = self._states.pop(ticket, None)
         if found is None or found[1] != events or found[0].rules != rules:
             return None
-        return found[0]
+        return found[0], found[2]
 
-    def put(self, state: TicketState, events: int) -> None:
+    def put(self, state: TicketState, events: int, stored: list[Clock]) -> None:
         with self._lock:
-            self._states[state.id] = (state, events)
+            self._states[state.id] = (state, events, stored)
             self._states.move_to_end(state.id)
             while len(self._states) > self.capacity:
                 self._states.popitem(last=False)
@@ -76,8 +78,20 @@ class StateCache:
                 self._states.pop(ticket, None)
 
 
-def _incremental(state: TicketState | None, new: Sequence[Event]) -> bool:
-    return state is not None and (state.last_at is None or new[0].at >= state.last_at)
+def _incremental(state: TicketState, new: Sequence[Event]) -> bool:
+    """New events that all come at or after the state's last one can simply be applied."""
+    return state.last_at is None or new[0].at >= state.last_at
+
+
+def _same_row(old: Clock, new: Clock) -> bool:
+    """True when the stored row of ``old`` still describes ``new``.
+
+    A running clock's elapsed time grows with time; readers bring it forward from the row's
+    instant, so only a change of anything else needs a write.
+    """
+    if old == new:
+        return True
+    return new.status == "active" and old._replace(elapsed=new.elapsed) == new
 
 
 def derive_tickets(
@@ -90,74 +104,116 @@ def derive_tickets(
     labels: Mapping[str, str] | None = None,
     new_events: Mapping[str, Sequence[Event]] | None = None,
     cache: StateCache | None = None,
+    counts: Mapping[str, int] | None = None,
 ) -> None:
     """Recompute and store the clocks of ``tickets`` at ``now``.
 
-    ``new_events`` are the events just stored for each ticket (ordered by instant, then arrival);
-    with a ``cache`` they are applied to a cached state when that is exact. A history that cannot
-    be applied (an event after ``closed``, ...) is reported in ``issues`` with the event's label
-    and nothing is written. The caller must drop the tickets from the cache if it rolls back.
+    ``new_events`` are the events just stored for each ticket (ordered by instant, then arrival)
+    and ``counts`` the events stored for each before them; with a ``cache`` the new events are
+    applied to a cached state when that is exact, and only clocks that changed are written. A
+    history that cannot be applied (an event after ``closed``, ...) is reported in ``issues`` with
+    the event's label and nothing is written. The caller drops the tickets from the cache if it
+    rolls back.
     """
     rules = rules_of(config)
-    counts = store.event_counts(tickets)
-    states: dict[str, TicketState] = {}
+    fresh = new_events or {}
+    states: dict[str, tuple[TicketState, int, list[Clock] | None]] = {}
     replay: list[str] = []
     for ticket in tickets:
-        new = (new_events or {}).get(ticket, ())
-        before = counts.get(ticket, 0) - len(new)
-        cached = cache.take(ticket, before, rules) if cache is not None and new else None
-        if cached is not None and _incremental(cached, new):
+        new = fresh.get(ticket, ())
+        before = (counts or {}).get(ticket)
+        found = None
+        if cache is not None and new and before is not None:
+            found = cache.take(ticket, before, rules)
+        if found is not None and _incremental(found[0], new):
+            state, stored = found
             try:
                 for event in new:
-                    cached.apply(event)
+                    state.apply(event)
             except BadEvent as exc:
-                where = (labels or {}).get(event.id, f"event {event.id!r}")
                 if issues is not None:
+                    where = (labels or {}).get(event.id, f"event {event.id!r}")
                     issues.append(Issue(where, str(exc)))
                 continue
-            states[ticket] = cached
+            states[ticket] = (state, before + len(new) if before is not None else 0, stored)
         else:
             replay.append(ticket)
     histories = store.histories(replay) if replay else {}
     for ticket in replay:
         state = TicketState(ticket, rules)
+        history = histories.get(ticket, [])
         try:
-            for row in histories.get(ticket, []):
+            for row in history:
                 state.apply(stored_event(row))
         except BadEvent as exc:
-            where = (labels or {}).get(row.id, f"event {row.id!r}")
             if issues is not None:
+                where = (labels or {}).get(row.id, f"event {row.id!r}")
                 issues.append(Issue(where, str(exc)))
             continue
-        states[ticket] = state
+        states[ticket] = (state, len(history), None)
     if issues:
         return
-    rows: list[ClockRow] = []
+    _write(store, config, version, tickets, states, now, cache)
+
+
+def _write(
+    store: Store,
+    config: SlaConfig,
+    version: int | None,
+    tickets: Sequence[str],
+    states: Mapping[str, tuple[TicketState, int, list[Clock] | None]],
+    now: int,
+    cache: StateCache | None,
+) -> None:
+    """Store the tickets' attributes and clocks: changed clocks only where the old ones are known."""
+    replaced: list[str] = []
+    replacing: list[ClockRow] = []
+    changed: list[ClockRow] = []
+    gone: list[tuple[str, str, int]] = []
     updated: list[TicketRow] = []
     for ticket in tickets:
-        state = states[ticket]
+        state, count, stored = states[ticket]
         if not state.created:
             continue
         at = max(now, state.last_at or now)
-        attrs = state.attrs
-        for clock in clocks(state, config, at):
-            rows.append(
-                ClockRow(clock, attrs.customer, attrs.service, attrs.group, attrs.priority, at)
+        a = state.attrs
+        current = clocks(state, config, at)
+        if stored is None:
+            replaced.append(ticket)
+            replacing.extend(
+                ClockRow(c, a.customer, a.service, a.group, a.priority, at) for c in current
             )
+            kept = current
+        else:
+            before = {(c.metric, c.cycle): c for c in stored}
+            kept = []
+            for c in current:
+                old = before.pop((c.metric, c.cycle), None)
+                if old is not None and _same_row(old, c):
+                    kept.append(old)
+                else:
+                    changed.append(ClockRow(c, a.customer, a.service, a.group, a.priority, at))
+                    kept.append(c)
+            gone.extend((ticket, metric, cycle) for metric, cycle in before)
         updated.append(
             TicketRow(
                 ticket,
-                attrs.customer,
-                attrs.service,
-                attrs.group,
-                attrs.priority,
+                a.customer,
+                a.service,
+                a.group,
+                a.priority,
                 state.status,
                 state.created_at,
                 state.last_at,
-                counts.get(ticket, 0),
+                count,
             )
         )
         if cache is not None:
-            cache.put(state, counts.get(ticket, 0))
+            cache.put(state, count, kept)
     store.update_tickets(updated)
-    store.replace_clocks([r.id for r in updated], rows, version)
+    if replaced:
+        store.replace_clocks(replaced, replacing, version)
+    if gone:
+        store.delete_clocks(gone)
+    if changed:
+        store.upsert_clocks(changed, version)

@@ -110,37 +110,34 @@ def _store_batch(
     issues: list[Issue] = []
     with uow() as store:
         current = require_config(cache, store)
-        tickets = sorted({event.ticket for event, _ in batch.values()})
-        store.lock_tickets(tickets)
-        stored = store.events_by_id(list(batch))
-        new_rows: list[dict[str, Any]] = []
-        for event_id, (event, body) in batch.items():
-            previous = stored.get(event_id)
-            if previous is not None:
-                if previous.body != body:
-                    issues.append(
-                        Issue(
-                            labels[event_id],
-                            f"id {event_id!r} was stored before with different content",
-                        )
+        counts = store.lock_tickets(sorted({event.ticket for event, _ in batch.values()}))
+        rows: list[dict[str, Any]] = [
+            {
+                "id": event.id,
+                "ticket": event.ticket,
+                "at": event.at,
+                "type": event.type,
+                "body": body,
+                "received_at": now,
+            }
+            for event, body in sorted(batch.values(), key=lambda pair: pair[0].seq)
+        ]  # inserted in arrival order: the stored sequence breaks ties in at
+        stored = store.events_by_id(list(batch))  # the ticket locks keep this true until commit
+        for event_id, previous in stored.items():
+            if previous.body != batch[event_id][1]:
+                issues.append(
+                    Issue(
+                        labels[event_id],
+                        f"id {event_id!r} was stored before with different content",
                     )
-                else:
-                    duplicates += 1
-                continue
-            new_rows.append(
-                {
-                    "id": event.id,
-                    "ticket": event.ticket,
-                    "at": event.at,
-                    "type": event.type,
-                    "body": body,
-                    "received_at": now,
-                }
-            )
+                )
+            else:
+                duplicates += 1
         if issues:
             raise EventError(issues[:MAX_ISSUES])
-        new_rows.sort(key=lambda row: batch[row["id"]][0].seq)  # arrival order breaks ties in at
-        store.insert_events(new_rows)
+        known = set(stored)
+        store.insert_events([row for row in rows if row["id"] not in known])
+        new_rows = [row for row in rows if row["id"] not in known]
         fresh: dict[str, list[Event]] = {}
         for row in new_rows:
             fresh.setdefault(row["ticket"], []).append(batch[row["id"]][0])
@@ -148,7 +145,16 @@ def _store_batch(
             events.sort(key=_order)
         touched = sorted(fresh)
         derive_tickets(
-            store, current.config, current.version, touched, now, issues, labels, fresh, states
+            store,
+            current.config,
+            current.version,
+            touched,
+            now,
+            issues,
+            labels,
+            fresh,
+            states,
+            counts,
         )
         if issues:
             raise EventError(issues[:MAX_ISSUES])  # rolls the transaction back: nothing stored

@@ -146,21 +146,42 @@ class SqlStore:
         dialect = sqlite if self._sqlite else postgresql
         return dialect.insert(table)
 
-    def lock_tickets(self, ids: Sequence[str]) -> None:
-        """Make sure the tickets exist, and hold them until commit (in id order: no deadlocks)."""
+    def lock_tickets(self, ids: Sequence[str]) -> dict[str, int]:
+        """Make sure the tickets exist and hold them until commit; their stored event counts.
+
+        One upsert per batch: on PostgreSQL ``ON CONFLICT DO UPDATE`` locks each existing row
+        (taken in id order, so two batches never deadlock); SQLite's BEGIN IMMEDIATE already
+        lets one writer in at a time.
+        """
         ordered = sorted(set(ids))
         if not ordered:
+            return {}
+        stmt = self._insert_ignore(t.tickets)
+        stmt = stmt.on_conflict_do_update(index_elements=["id"], set_={"id": stmt.excluded.id})
+        rows = self.connection.execute(
+            stmt.returning(t.tickets.c.id, t.tickets.c.event_count), [{"id": i} for i in ordered]
+        )
+        return {row[0]: int(row[1]) for row in rows}
+
+    def insert_events(self, rows: list[dict[str, Any]]) -> None:
+        """Append new events in the order given, which becomes their arrival order (``seq``)."""
+        self._append(t.events, rows)
+
+    def _append(self, table: Any, rows: list[dict[str, Any]]) -> None:
+        """Bulk insert: COPY on PostgreSQL (an order of magnitude faster), executemany on SQLite."""
+        if not rows:
             return
-        stmt = self._insert_ignore(t.tickets).on_conflict_do_nothing(index_elements=["id"])
-        self.connection.execute(stmt, [{"id": i} for i in ordered])
-        if not self._sqlite:  # SQLite's BEGIN IMMEDIATE already serialises writers
-            for chunk in _chunks(ordered):
-                self.connection.execute(
-                    select(t.tickets.c.id)
-                    .where(t.tickets.c.id.in_(chunk))
-                    .order_by(t.tickets.c.id)
-                    .with_for_update()
-                ).all()
+        if self._sqlite:
+            self.connection.execute(insert(table), rows)
+            return
+        columns = list(rows[0])
+        raw = self.connection.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cursor:
+            names = ", ".join(f'"{c}"' for c in columns)
+            with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row([row[c] for c in columns])
 
     def events_by_id(self, ids: Sequence[str]) -> dict[str, StoredEvent]:
         found: dict[str, StoredEvent] = {}
@@ -173,11 +194,6 @@ class SqlStore:
             for row in rows:
                 found[row.id] = StoredEvent(*row)
         return found
-
-    def insert_events(self, rows: list[dict[str, Any]]) -> None:
-        """Append events in the order given (which becomes their arrival order, ``seq``)."""
-        if rows:
-            self.connection.execute(insert(t.events), rows)
 
     def histories(self, tickets: Sequence[str]) -> dict[str, list[StoredEvent]]:
         """Each ticket's stored events ordered by instant, then arrival."""
@@ -192,18 +208,6 @@ class SqlStore:
             )
             for row in rows:
                 out[row.ticket].append(StoredEvent(*row))
-        return out
-
-    def event_counts(self, tickets: Sequence[str]) -> dict[str, int]:
-        """How many events are stored for each ticket (tickets without events are left out)."""
-        out: dict[str, int] = {}
-        for chunk in _chunks(list(tickets)):
-            rows = self.connection.execute(
-                select(t.events.c.ticket, func.count())
-                .where(t.events.c.ticket.in_(chunk))
-                .group_by(t.events.c.ticket)
-            )
-            out.update({row[0]: int(row[1]) for row in rows})
         return out
 
     def ticket(self, ticket: str) -> TicketRow | None:
@@ -255,8 +259,27 @@ class SqlStore:
     ) -> None:
         for chunk in _chunks(list(tickets)):
             self.connection.execute(delete(t.clocks).where(t.clocks.c.ticket.in_(chunk)))
-        if rows:
-            self.connection.execute(insert(t.clocks), [_clock_values(r, version) for r in rows])
+        self._append(t.clocks, [_clock_values(r, version) for r in rows])
+
+    def upsert_clocks(self, rows: list[ClockRow], version: int | None) -> None:
+        """Insert or overwrite these clocks (by ticket, metric and cycle)."""
+        if not rows:
+            return
+        values = [_clock_values(r, version) for r in rows]
+        stmt = self._insert_ignore(t.clocks)
+        keys = ("ticket", "metric", "cycle")
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={name: stmt.excluded[name] for name in values[0] if name not in keys},
+        )
+        self.connection.execute(stmt, values)
+
+    def delete_clocks(self, keys: Sequence[tuple[str, str, int]]) -> None:
+        c = t.clocks.c
+        for ticket, metric, cycle in keys:
+            self.connection.execute(
+                delete(t.clocks).where(c.ticket == ticket, c.metric == metric, c.cycle == cycle)
+            )
 
     def clocks(
         self, f: ClockFilter, after: tuple[str, int, int] | None, limit: int

@@ -30,7 +30,7 @@ def upgrade() -> None:
         sa.Column("document", sa.Text(), nullable=False),
         sa.Column("source", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("version", name=op.f("pk_config_versions")),
-        )
+    )
 
     op.create_table(
         "tickets",
@@ -104,7 +104,7 @@ def upgrade() -> None:
         sa.Column("revoked_at", sa.BigInteger(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_api_tokens_token_hash")),
-        )
+    )
 
 
 def downgrade() -> None:
