@@ -15,7 +15,7 @@ from pathlib import Path
 from bench.report import Section, print_section, write_results
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-ORDER = ["calendar", "evaluate"]
+ORDER = ["calendar", "evaluate", "service"]
 
 
 def _runner(name: str) -> Callable[[bool], Section]:
@@ -23,9 +23,13 @@ def _runner(name: str) -> Callable[[bool], Section]:
         from bench import bench_calendar
 
         return bench_calendar.run
-    from bench import bench_evaluate
+    if name == "evaluate":
+        from bench import bench_evaluate
 
-    return bench_evaluate.run
+        return bench_evaluate.run
+    from bench import bench_service
+
+    return bench_service.run
 
 
 def main(argv: list[str] | None = None) -> int:

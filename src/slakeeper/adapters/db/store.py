@@ -7,6 +7,7 @@ commits. Rows are mapped to plain values explicitly; the store knows nothing of 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -101,6 +102,8 @@ class ClockFilter:
     due_before: int | None = None
     now: int = 0  # for breached: an active clock past its due instant is breached now
 
+
+_COPY_FROM = 50  # rows; below this a plain INSERT is quicker than setting up a COPY
 
 _PG_TYPES = {
     "Text": "text",
@@ -207,7 +210,7 @@ class SqlStore:
         """Bulk insert: COPY on PostgreSQL (an order of magnitude faster), executemany on SQLite."""
         if not rows:
             return
-        if self._sqlite:
+        if self._sqlite or len(rows) < _COPY_FROM:
             self.connection.execute(insert(table), rows)
             return
         columns = list(rows[0])
@@ -447,10 +450,18 @@ class SqlUnitOfWork:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sqlite = is_sqlite(engine)
+        # SQLite lets one writer in at a time; its busy handler sleeps in growing steps while it
+        # waits, so writers of this process queue on a lock instead (other processes still wait
+        # on the database's own lock).
+        self._writer = threading.Lock() if self.sqlite else None
 
     @contextmanager
     def __call__(self) -> Iterator[SqlStore]:
-        with self.engine.begin() as connection:
+        if self._writer is None:
+            with self.engine.begin() as connection:
+                yield SqlStore(connection)
+            return
+        with self._writer, self.engine.begin() as connection:
             yield SqlStore(connection)
 
     @contextmanager
