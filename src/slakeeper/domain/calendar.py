@@ -15,6 +15,7 @@ shift and a repeated hour lengthens it.
 
 from __future__ import annotations
 
+import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -88,23 +89,7 @@ class BusinessCalendar:
     Every answer takes explicit, timezone-aware instants and returns UTC.
     """
 
-    __slots__ = (
-        "_always",
-        "_cum",
-        "_cum_end",
-        "_ends",
-        "_extra_holidays",
-        "_hi_before",
-        "_hi_day",
-        "_hi_us",
-        "_lo_day",
-        "_lo_us",
-        "_np",
-        "_opens",
-        "_spec",
-        "_starts",
-        "_weekly_us",
-    )
+    __slots__ = ("_always", "_extra_holidays", "_lock", "_opens", "_spec", "_table", "_weekly_us")
 
     def __init__(self, spec: CalendarSpec) -> None:
         self._spec = spec
@@ -113,15 +98,11 @@ class BusinessCalendar:
             tuple((s.start * 60 * _US, s.end * 60 * _US) for s in day) for day in spec.weekly
         )
         self._extra_holidays: set[date] = {h.on for h in spec.holidays}
-        self._starts: list[int] = []
-        self._ends: list[int] = []
-        self._cum: list[int] = []
-        self._cum_end: list[int] = []
-        self._lo_day = self._hi_day = 0
-        self._lo_us = self._hi_us = 0  # instants in [lo, hi] are answered exactly by the table
-        self._hi_before = 0  # business time in the table before _hi_us
         self._opens = any(self._weekly_us)
-        self._np: tuple[Any, ...] | None = None
+        # the table is replaced whole, never changed in place: a reader holding one is never
+        # disturbed by another thread extending the horizon
+        self._table = _EMPTY
+        self._lock = threading.Lock()
 
     # -- construction -------------------------------------------------------------------------
 
@@ -167,19 +148,21 @@ class BusinessCalendar:
     def is_open_us(self, t: int) -> bool:
         if self._always:
             return True
-        if not self._lo_us <= t <= self._hi_us:
-            self._cover(t, t)
-        i = bisect_right(self._starts, t) - 1
-        return i >= 0 and t < self._ends[i]
+        table = self._table
+        if not table.lo_us <= t <= table.hi_us:
+            table = self._cover(t, t)
+        i = bisect_right(table.starts, t) - 1
+        return i >= 0 and t < table.ends[i]
 
     def elapsed_us(self, a: int, b: int) -> int:
         if b <= a:
             return 0
         if self._always:
             return b - a
-        if a < self._lo_us or b > self._hi_us:
-            self._cover(a, b)
-        return self._before(b) - self._before(a)
+        table = self._table
+        if a < table.lo_us or b > table.hi_us:
+            table = self._cover(a, b)
+        return table.before(b) - table.before(a)
 
     def add_us(self, start: int, duration: int) -> int:
         if duration < 0:
@@ -193,23 +176,16 @@ class BusinessCalendar:
                 f"calendar {self._spec.name or self._spec.timezone!r} has no shifts: it never opens, "
                 "so no business time can be added"
             )
-        if not self._lo_us <= start <= self._hi_us:
-            self._cover(start, start)
+        table = self._table
+        if not table.lo_us <= start <= table.hi_us:
+            table = self._cover(start, start)
         while True:
-            target = self._before(start) + duration
-            if target <= self._hi_before:
+            target = table.before(start) + duration
+            if target <= table.hi_before:
                 break
-            self._grow(later=True)
-        i = bisect_left(self._cum_end, target)
-        return self._ends[i] - (self._cum_end[i] - target)
-
-    def _before(self, t: int) -> int:
-        """Business microseconds in the table before ``t`` (relative to the table's origin)."""
-        i = bisect_right(self._starts, t) - 1
-        if i < 0:
-            return 0
-        end = self._ends[i]
-        return self._cum[i] + (t if t < end else end) - self._starts[i]
+            table = self._extend(later=True)
+        i = bisect_left(table.cum_end, target)
+        return table.ends[i] - (table.cum_end[i] - target)
 
     # -- batch form ----------------------------------------------------------------------------
 
@@ -226,9 +202,10 @@ class BusinessCalendar:
         if self._always:
             out = b - a
         else:
+            table = self._table
             if a.size:
-                self._cover(int(min(a.min(), b.min())), int(max(a.max(), b.max())))
-            out = self._before_many(b) - self._before_many(a)
+                table = self._cover(int(min(a.min(), b.min())), int(max(a.max(), b.max())))
+            out = _before_many(table, b) - _before_many(table, a)
         result: npt.NDArray[np.timedelta64] = np.maximum(out, 0).astype("timedelta64[us]")
         return result
 
@@ -252,64 +229,51 @@ class BusinessCalendar:
                     f"calendar {self._spec.name!r} has no shifts: it never opens"
                 )
             return s.astype("datetime64[us]")  # every duration is zero: the starts themselves
-        self._cover(int(s.min()), int(s.max()))
+        table = self._cover(int(s.min()), int(s.max()))
         while True:
-            target = self._before_many(s) + d
-            if int(target.max()) <= self._hi_before:
+            target = _before_many(table, s) + d
+            if int(target.max()) <= table.hi_before:
                 break
-            self._grow(later=True)
-        _, ends, _, cum_end = self._arrays()
+            table = self._extend(later=True)
+        _, ends, _, cum_end = table.arrays()
         i = np.searchsorted(cum_end, target, side="left")
         i = np.minimum(i, len(cum_end) - 1)
         out = np.where(d == 0, s, ends[i] - (cum_end[i] - target))
         return out.astype("datetime64[us]")
 
-    def _before_many(self, t: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-        import numpy as np
-
-        starts, ends, cum, _ = self._arrays()
-        if not len(starts):
-            return np.zeros_like(t)
-        i = np.searchsorted(starts, t, side="right") - 1
-        j = np.maximum(i, 0)
-        inside = cum[j] + np.minimum(t, ends[j]) - starts[j]
-        return np.where(i < 0, 0, inside)
-
-    def _arrays(self) -> tuple[Any, ...]:
-        if self._np is None:
-            import numpy as np
-
-            self._np = tuple(
-                np.asarray(x, dtype=np.int64)
-                for x in (self._starts, self._ends, self._cum, self._cum_end)
-            )
-        return self._np
-
     # -- the table of open intervals -----------------------------------------------------------
 
-    def _cover(self, a: int, b: int) -> None:
-        """Make the table answer exactly for every instant in ``[a, b]``."""
+    def _cover(self, a: int, b: int) -> _Table:
+        """A table that answers exactly for every instant in ``[a, b]`` (and is kept)."""
         day_a = _day_of(a)
         day_b = _day_of(b)
-        if not self._starts and self._lo_day == self._hi_day:
-            self._build(day_a - _INITIAL_DAYS_BEFORE, day_b + _INITIAL_DAYS_AFTER)
-        while a < self._lo_us:
-            self._grow(later=False, at_least=self._lo_day - day_a)
-        while b > self._hi_us:
-            self._grow(later=True, at_least=day_b - self._hi_day)
+        with self._lock:
+            table = self._table
+            if table is _EMPTY:
+                table = self._build(day_a - _INITIAL_DAYS_BEFORE, day_b + _INITIAL_DAYS_AFTER)
+            while a < table.lo_us:
+                table = self._grown(table, later=False, at_least=table.lo_day - day_a)
+            while b > table.hi_us:
+                table = self._grown(table, later=True, at_least=day_b - table.hi_day)
+            self._table = table
+            return table
 
-    def _grow(self, later: bool, at_least: int = 0) -> None:
-        span = max(self._hi_day - self._lo_day, at_least + 2)
+    def _extend(self, later: bool) -> _Table:
+        with self._lock:
+            self._table = self._grown(self._table, later)
+            return self._table
+
+    def _grown(self, table: _Table, later: bool, at_least: int = 0) -> _Table:
+        span = max(table.hi_day - table.lo_day, at_least + 2)
         if later:
-            if self._hi_day >= _MAX_ORDINAL:
+            if table.hi_day >= _MAX_ORDINAL:
                 raise InvalidArgument("the answer lies beyond the year 9999")
-            self._build(self._lo_day, self._hi_day + span)
-        else:
-            if self._lo_day <= _MIN_ORDINAL:
-                raise InvalidArgument("the question lies before the year 1")
-            self._build(self._lo_day - span, self._hi_day)
+            return self._build(table.lo_day, table.hi_day + span)
+        if table.lo_day <= _MIN_ORDINAL:
+            raise InvalidArgument("the question lies before the year 1")
+        return self._build(table.lo_day - span, table.hi_day)
 
-    def _build(self, lo_day: int, hi_day: int) -> None:
+    def _build(self, lo_day: int, hi_day: int) -> _Table:
         """Open intervals for shifts starting on local dates ``[lo_day - 1, hi_day - 1]``.
 
         ``lo_day``/``hi_day`` are proleptic ordinals. Instants within a day of the window's edge
@@ -357,12 +321,7 @@ class BusinessCalendar:
             cum.append(total)
             total += e - s
             cum_end.append(total)
-        self._starts, self._ends, self._cum, self._cum_end = starts, ends, cum, cum_end
-        self._lo_day, self._hi_day = lo_day, hi_day
-        self._lo_us = (lo_day + 1 - _EPOCH_ORDINAL) * _DAY_US
-        self._hi_us = (hi_day - 1 - _EPOCH_ORDINAL) * _DAY_US
-        self._np = None
-        self._hi_before = self._before(self._hi_us)
+        return _Table(starts, ends, cum, cum_end, lo_day, hi_day)
 
     def _holidays(self, lo_day: int, hi_day: int) -> set[int]:
         spec = self._spec
@@ -383,6 +342,77 @@ class BusinessCalendar:
     def holiday_names(self) -> dict[date, str]:
         """Explicit holidays with their names (for explanations and user interfaces)."""
         return {h.on: h.name for h in self._spec.holidays}
+
+
+class _Table:
+    """Open intervals as instants (merged, sorted) with the business time before each.
+
+    Built whole and never changed afterwards (but for the numpy copies, made on first use).
+    Instants in ``[lo_us, hi_us]`` are answered exactly.
+    """
+
+    __slots__ = (
+        "cum",
+        "cum_end",
+        "ends",
+        "hi_before",
+        "hi_day",
+        "hi_us",
+        "lo_day",
+        "lo_us",
+        "numpy",
+        "starts",
+    )
+
+    def __init__(
+        self,
+        starts: list[int],
+        ends: list[int],
+        cum: list[int],
+        cum_end: list[int],
+        lo_day: int,
+        hi_day: int,
+    ) -> None:
+        self.starts, self.ends, self.cum, self.cum_end = starts, ends, cum, cum_end
+        self.lo_day, self.hi_day = lo_day, hi_day
+        self.lo_us = (lo_day + 1 - _EPOCH_ORDINAL) * _DAY_US
+        self.hi_us = (hi_day - 1 - _EPOCH_ORDINAL) * _DAY_US
+        self.numpy: tuple[Any, ...] | None = None
+        self.hi_before = self.before(self.hi_us) if starts else 0
+
+    def before(self, t: int) -> int:
+        """Business microseconds in the table before ``t`` (relative to the table's origin)."""
+        i = bisect_right(self.starts, t) - 1
+        if i < 0:
+            return 0
+        end = self.ends[i]
+        return self.cum[i] + (t if t < end else end) - self.starts[i]
+
+    def arrays(self) -> tuple[Any, ...]:
+        if self.numpy is None:
+            import numpy as np
+
+            self.numpy = tuple(
+                np.asarray(x, dtype=np.int64)
+                for x in (self.starts, self.ends, self.cum, self.cum_end)
+            )
+        return self.numpy
+
+
+_EMPTY = _Table([], [], [], [], 0, 0)
+
+
+def _before_many(table: _Table, t: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    import numpy as np
+
+    starts, ends, cum, _ = table.arrays()
+    if not len(starts):
+        return np.zeros_like(t)
+    i = np.searchsorted(starts, t, side="right") - 1
+    j = np.maximum(i, 0)
+    inside = cum[j] + np.minimum(t, ends[j]) - starts[j]
+    result: npt.NDArray[np.int64] = np.where(i < 0, 0, inside)
+    return result
 
 
 def _day_of(t: int) -> int:
