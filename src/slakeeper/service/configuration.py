@@ -13,7 +13,7 @@ import orjson
 
 from slakeeper.domain.config import SlaConfig, parse_config
 from slakeeper.domain.errors import ConfigError, Issue
-from slakeeper.service.derive import derive_tickets
+from slakeeper.service.derive import StateCache, derive_tickets
 from slakeeper.service.ports import Store, UnitOfWork
 
 
@@ -64,6 +64,7 @@ def put_config(
     source: str,
     author: str,
     now: int,
+    states: StateCache | None = None,
 ) -> ConfigVersion:
     """Validate ``document`` as a whole, store it as the next version, re-derive open clocks."""
     config = parse_config(document)  # raises ConfigError listing every problem
@@ -73,7 +74,10 @@ def put_config(
         raise ConfigError([Issue("", f"cannot be stored: {exc}")]) from None
     with uow() as store:
         version = store.add_config(encoded, source, author, now)
-        derive_tickets(store, config, version, store.open_tickets(), now)
+        open_tickets = store.open_tickets()
+        derive_tickets(
+            store, config, version, list(open_tickets), now, cache=states, counts=open_tickets
+        )
     return ConfigVersion(version, now, author, document, source, config)
 
 

@@ -44,18 +44,22 @@ def replay_stored(
     return state
 
 
+_Entry = tuple[TicketState, int, list[Clock], int | None]  # state, events, clocks, version
+
+
 class StateCache:
     """Recently derived tickets: (state, stored events it reflects, clocks as stored), LRU."""
 
     def __init__(self, capacity: int = 50_000) -> None:
         self.capacity = capacity
-        self._states: OrderedDict[str, tuple[TicketState, int, list[Clock]]] = OrderedDict()
+        self._states: OrderedDict[str, _Entry] = OrderedDict()
         self._lock = Lock()
 
     def take(
-        self, ticket: str, events: int, rules: Rules
-    ) -> tuple[TicketState, list[Clock]] | None:
-        """The cached state if it reflects exactly ``events`` stored events under ``rules``.
+        self, ticket: str, events: int, rules: Rules, version: int | None
+    ) -> tuple[TicketState, list[Clock] | None] | None:
+        """The cached state if it reflects exactly ``events`` stored events under ``rules``, and
+        its stored clocks when they were written under configuration ``version`` (else None).
 
         Taken out: a state being updated is nobody else's until it is put back.
         """
@@ -63,11 +67,13 @@ class StateCache:
             found = self._states.pop(ticket, None)
         if found is None or found[1] != events or found[0].rules != rules:
             return None
-        return found[0], found[2]
+        return found[0], found[2] if found[3] == version else None
 
-    def put(self, state: TicketState, events: int, stored: list[Clock]) -> None:
+    def put(
+        self, state: TicketState, events: int, stored: list[Clock], version: int | None
+    ) -> None:
         with self._lock:
-            self._states[state.id] = (state, events, stored)
+            self._states[state.id] = (state, events, stored, version)
             self._states.move_to_end(state.id)
             while len(self._states) > self.capacity:
                 self._states.popitem(last=False)
@@ -123,9 +129,9 @@ def derive_tickets(
         new = fresh.get(ticket, ())
         before = (counts or {}).get(ticket)
         found = None
-        if cache is not None and new and before is not None:
-            found = cache.take(ticket, before, rules)
-        if found is not None and _incremental(found[0], new):
+        if cache is not None and before is not None:
+            found = cache.take(ticket, before, rules, version)
+        if found is not None and (not new or _incremental(found[0], new)):
             state, stored = found
             try:
                 for event in new:
@@ -209,7 +215,7 @@ def _write(
             )
         )
         if cache is not None:
-            cache.put(state, count, kept)
+            cache.put(state, count, kept, version)
     store.update_tickets(updated)
     if replaced:
         store.replace_clocks(replaced, replacing, version)

@@ -273,13 +273,16 @@ class SqlStore:
         ]
         self._upsert(t.tickets, values, ("id",))
 
-    def open_tickets(self) -> list[str]:
-        """Tickets not closed: what a new configuration re-derives (closed ones keep their past)."""
+    def open_tickets(self) -> dict[str, int]:
+        """Tickets not closed, with their stored event counts: what a new configuration re-derives
+        (closed tickets keep the clocks they were judged by)."""
         c = t.tickets.c
         rows = self.connection.execute(
-            select(c.id).where(c.status.is_not(None), c.status != "closed").order_by(c.id)
+            select(c.id, c.event_count)
+            .where(c.status.is_not(None), c.status != "closed")
+            .order_by(c.id)
         )
-        return [row.id for row in rows]
+        return {row.id: int(row.event_count) for row in rows}
 
     def count_tickets(self) -> int:
         return int(

@@ -62,7 +62,7 @@ async def put_configuration(
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     document = parse_document(text, "config.json" if kind.endswith("json") else "config.yaml")
     stored = await run_in_threadpool(
-        put_config, svc.uow, svc.config, document, text, who.name, svc.now()
+        put_config, svc.uow, svc.config, document, text, who.name, svc.now(), svc.states
     )
     return _public(stored)
 
