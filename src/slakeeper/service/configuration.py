@@ -68,17 +68,41 @@ def put_config(
 ) -> ConfigVersion:
     """Validate ``document`` as a whole, store it as the next version, re-derive open clocks."""
     config = parse_config(document)  # raises ConfigError listing every problem
+    nul = _text_with_nul(document, "")
+    if nul is not None:
+        raise ConfigError([Issue(nul, "contains a NUL character, which cannot be stored")])
     try:
         encoded = orjson.dumps(document).decode()
     except TypeError as exc:
         raise ConfigError([Issue("", f"cannot be stored: {exc}")]) from None
     with uow() as store:
+        store.change_configuration()  # no batch in flight derives under the old version now
         version = store.add_config(encoded, source, author, now)
         open_tickets = store.open_tickets()
         derive_tickets(
             store, config, version, list(open_tickets), now, cache=states, counts=open_tickets
         )
     return ConfigVersion(version, now, author, document, source, config)
+
+
+def _text_with_nul(value: object, where: str) -> str | None:
+    """The path of the first text (key or value) in ``value`` that holds a NUL character."""
+    if isinstance(value, str):
+        return where if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            path = f"{where}.{key}" if where else str(key)
+            if isinstance(key, str) and "\x00" in key:
+                return path
+            found = _text_with_nul(item, path)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _text_with_nul(item, f"{where}[{i}]")
+            if found is not None:
+                return found
+    return None
 
 
 def require_config(cache: ConfigCache, store: Store) -> ConfigVersion:

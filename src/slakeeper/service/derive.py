@@ -89,6 +89,19 @@ def _incremental(state: TicketState, new: Sequence[Event]) -> bool:
     return state.last_at is None or new[0].at >= state.last_at
 
 
+def _blame(failed: str, new: Sequence[Event], labels: Mapping[str, str], exc: BadEvent) -> Issue:
+    """The issue for a history that cannot be applied, named after the batch's own event.
+
+    When a stored event fails because of a new one (a late second ``ticket.created`` put before
+    it, say), the ticket's new events are what the sender has to change.
+    """
+    if failed in labels:
+        return Issue(labels[failed], str(exc))
+    culprits = [labels[e.id] for e in new if e.id in labels]
+    where = culprits[0] if culprits else f"event {failed!r}"
+    return Issue(where, f"does not fit the ticket's stored history: {exc}")
+
+
 def _same_row(old: Clock, new: Clock) -> bool:
     """True when the stored row of ``old`` still describes ``new``.
 
@@ -153,8 +166,7 @@ def derive_tickets(
                 state.apply(stored_event(row))
         except BadEvent as exc:
             if issues is not None:
-                where = (labels or {}).get(row.id, f"event {row.id!r}")
-                issues.append(Issue(where, str(exc)))
+                issues.append(_blame(row.id, fresh.get(ticket, ()), labels or {}, exc))
             continue
         states[ticket] = (state, len(history), None)
     if issues:

@@ -21,6 +21,8 @@ from slakeeper.service.derive import StateCache, derive_tickets
 from slakeeper.service.ports import UnitOfWork
 
 MAX_ISSUES = 1000
+HORIZON_YEARS = 50  # the service refuses instants further in the future than this
+HORIZON_US = HORIZON_YEARS * 366 * 86_400 * 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,13 @@ def ingest_events(
         except BadEvent as exc:
             issues.append(Issue(_label(number, event_id, lines), str(exc)))
             continue
+        if event.at > now + HORIZON_US:
+            issues.append(
+                Issue(
+                    _label(number, event.id, lines), f"at is more than {HORIZON_YEARS} years ahead"
+                )
+            )
+            continue
         body = canonical(event)
         first = batch.get(event.id)
         if first is not None:
@@ -109,6 +118,7 @@ def _store_batch(
 ) -> IngestResult:
     issues: list[Issue] = []
     with uow() as store:
+        store.share_configuration()  # a configuration change waits for this batch, or it for it
         current = require_config(cache, store)
         counts = store.lock_tickets(sorted({event.ticket for event, _ in batch.values()}))
         rows: list[dict[str, Any]] = [

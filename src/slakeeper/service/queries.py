@@ -13,11 +13,11 @@ from slakeeper.adapters.db.store import ClockFilter, ClockRow, TicketRow
 from slakeeper.domain.clocks import Clock, Explanation, clocks, explain
 from slakeeper.domain.config import SlaConfig
 from slakeeper.domain.errors import SlakeeperError
-from slakeeper.domain.events import Event
+from slakeeper.domain.events import MAX_TEXT, Event
 from slakeeper.domain.policy import METRICS
 from slakeeper.service.configuration import ConfigCache, require_config
 from slakeeper.service.derive import replay_stored, stored_event
-from slakeeper.service.ports import UnitOfWork
+from slakeeper.service.ports import Store, UnitOfWork
 
 
 class NotFound(SlakeeperError):
@@ -31,6 +31,18 @@ class TicketView:
     explanations: list[Explanation]
 
 
+MAX_CYCLE = 2**31 - 1  # cycles are 32-bit integers in the store
+
+
+def storable(text: str) -> bool:
+    """Whether ``text`` can be an id in the store: events refuse NULs and longer ones."""
+    return len(text) <= MAX_TEXT and "\x00" not in text
+
+
+def _find(store: Store, ticket: str) -> TicketRow | None:
+    return store.ticket(ticket) if storable(ticket) else None
+
+
 def _visible(row: TicketRow | None, customer: str | None, ticket: str) -> TicketRow:
     if row is None or (customer is not None and row.customer != customer):
         raise NotFound(f"no ticket {ticket!r}")
@@ -42,7 +54,7 @@ def ticket_clocks(
 ) -> list[Clock]:
     """The SPEC §6 clocks of one ticket at ``at`` (events after ``at`` are not applied)."""
     with uow.read() as store:
-        _visible(store.ticket(ticket), customer, ticket)
+        _visible(_find(store, ticket), customer, ticket)
         current = require_config(cache, store)
         history = store.histories([ticket])[ticket]
     state = replay_stored(ticket, history, current.config, upto=at)
@@ -56,7 +68,7 @@ def ticket_view(
 ) -> TicketView:
     """The ticket with its event timeline and an explanation of each clock at ``at``."""
     with uow.read() as store:
-        row = _visible(store.ticket(ticket), customer, ticket)
+        row = _visible(_find(store, ticket), customer, ticket)
         current = require_config(cache, store)
         history = store.histories([ticket])[ticket]
     state = replay_stored(ticket, history, current.config, upto=at)
@@ -91,7 +103,9 @@ def decode_cursor(cursor: str) -> tuple[str, int, int]:
     try:
         metric, cycle, ticket = cursor.split(".", 2)
         index, number = int(metric), int(cycle)
-        if not 0 <= index < len(METRICS) or not ticket:
+        if not 0 <= index < len(METRICS) or not 0 <= number <= MAX_CYCLE or not ticket:
+            raise ValueError
+        if not storable(ticket):
             raise ValueError
     except ValueError:
         raise ValueError(f"cursor {cursor!r} is not one this API gave out") from None
@@ -102,6 +116,10 @@ def list_clocks(
     uow: UnitOfWork, cache: ConfigCache, f: ClockFilter, cursor: str | None, limit: int
 ) -> ClockPage:
     after = decode_cursor(cursor) if cursor else None
+    if any(v is not None and not storable(v) for v in (f.customer, f.service, f.group)) or (
+        f.policy is not None and "\x00" in f.policy
+    ):
+        return ClockPage([], None)  # no stored clock has such a value
     with uow.read() as store:
         current = require_config(cache, store)
         rows = store.clocks(f, after, limit + 1)

@@ -48,6 +48,9 @@ def create_token(
         issues.append(Issue("name", "must not be empty"))
     if customer is not None and not customer.strip():
         issues.append(Issue("customer", "must not be empty when given"))
+    for field, value in (("name", name), ("customer", customer)):
+        if value is not None and "\x00" in value:
+            issues.append(Issue(field, "must not contain a NUL character"))
     if customer is not None and role == "admin":
         issues.append(Issue("customer", "an admin token cannot be limited to one customer"))
     if issues:

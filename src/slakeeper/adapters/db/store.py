@@ -103,6 +103,7 @@ class ClockFilter:
     now: int = 0  # for breached: an active clock past its due instant is breached now
 
 
+_CONFIG_LOCK = 0x534C4B43  # "SLKC": the advisory lock between batches and configuration changes
 _COPY_FROM = 50  # rows; below this a plain INSERT is quicker than setting up a COPY
 
 _PG_TYPES = {
@@ -157,6 +158,22 @@ class SqlStore:
         return int(key[0])
 
     # -- tickets and events --------------------------------------------------------------------
+
+    def share_configuration(self) -> None:
+        """Hold the configuration steady until commit: batches share it, a change excludes them.
+
+        On PostgreSQL a transaction-scoped advisory lock (shared here); SQLite's write
+        transactions already run one at a time.
+        """
+        if not self._sqlite:
+            self.connection.exec_driver_sql(
+                "SELECT pg_advisory_xact_lock_shared(%s)", (_CONFIG_LOCK,)
+            )
+
+    def change_configuration(self) -> None:
+        """Wait for every batch in flight and keep new ones out until commit (PostgreSQL)."""
+        if not self._sqlite:
+            self.connection.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (_CONFIG_LOCK,))
 
     def _insert_ignore(self, table: Any) -> Any:
         dialect = sqlite if self._sqlite else postgresql

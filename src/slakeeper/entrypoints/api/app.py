@@ -54,7 +54,8 @@ class _ClockCollector(Collector):
 
 
 class BodyLimit:
-    """Refuse request bodies over ``limit`` bytes with 413, counted as they stream in."""
+    """Refuse request bodies over ``limit`` bytes with 413, counted as they stream in, and NUL
+    characters in the path or query with 422 (no store can keep them)."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
@@ -64,10 +65,15 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        raw = scope.get("raw_path") or b""
+        query = scope.get("query_string") or b""
+        if b"%00" in raw or b"%00" in query or "\x00" in scope.get("path", ""):
+            await self._refuse(send, 422, b"a NUL character in the path or query is not allowed")
+            return
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(send)
+            await self._refuse(send, 413, b"request body too large")
             return
         seen = 0
 
@@ -83,14 +89,14 @@ class BodyLimit:
         try:
             await self.app(scope, limited, send)
         except _TooLarge:
-            await self._refuse(send)
+            await self._refuse(send, 413, b"request body too large")
 
-    async def _refuse(self, send: Send) -> None:
-        body = b'{"error":"request body too large","issues":[]}'
+    async def _refuse(self, send: Send, status: int, error: bytes) -> None:
+        body = b'{"error":"' + error + b'","issues":[]}'
         await send(
             {
                 "type": "http.response.start",
-                "status": 413,
+                "status": status,
                 "headers": [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode()),

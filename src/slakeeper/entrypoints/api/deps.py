@@ -9,6 +9,7 @@ from fastapi import Depends, Header, Request
 from slakeeper.bootstrap import Services
 from slakeeper.domain.errors import InvalidInput, Issue
 from slakeeper.domain.events import BadEvent, parse_instant
+from slakeeper.service.ingest import HORIZON_US, HORIZON_YEARS
 from slakeeper.service.tokens import Principal, Unauthorized, authenticate
 
 
@@ -69,6 +70,9 @@ def instant(value: str | None, name: str, default: int) -> int:
     if value is None:
         return default
     try:
-        return parse_instant(value, name)
+        found = parse_instant(value, name)
     except BadEvent as exc:
         raise InvalidInput([Issue(name, str(exc))]) from None
+    if found > default + HORIZON_US:
+        raise InvalidInput([Issue(name, f"{value!r} is more than {HORIZON_YEARS} years from now")])
+    return found
