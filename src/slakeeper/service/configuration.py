@@ -35,12 +35,15 @@ class ConfigCache:
         self._current: ConfigVersion | None = None
 
     def current(self, store: Store) -> ConfigVersion | None:
-        stored = store.latest_config()
-        if stored is None:
+        latest = store.latest_version()  # a number: the document is read only when it changed
+        if latest is None:
             return None
         with self._lock:
-            if self._current is not None and self._current.version == stored.version:
+            if self._current is not None and self._current.version == latest:
                 return self._current
+        stored = store.config_version(latest)
+        if stored is None:
+            return None
         document = orjson.loads(stored.document)
         try:
             config = parse_config(document)

@@ -135,6 +135,10 @@ class SqlStore:
         ).first()
         return None if row is None else StoredConfig(*row)
 
+    def latest_version(self) -> int | None:
+        found = self.connection.execute(select(func.max(t.config_versions.c.version))).scalar()
+        return None if found is None else int(found)
+
     def config_version(self, version: int) -> StoredConfig | None:
         row = self.connection.execute(
             select(t.config_versions).where(t.config_versions.c.version == version)
