@@ -40,6 +40,7 @@ _DAY_US = 86_400 * _US
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _MIN_ORDINAL = date(1, 1, 1).toordinal() + 3
 _MAX_ORDINAL = date(9999, 12, 31).toordinal() - 3
+_MAX_US = (_MAX_ORDINAL - _EPOCH_ORDINAL) * _DAY_US  # the last instant the table calendars reach
 _OFFSET_PROBE_US = 3 * 3600 * _US  # zone offsets are probed this often, then bisected to the second
 _INITIAL_DAYS_BEFORE = 366
 _INITIAL_DAYS_AFTER = 3 * 366
@@ -170,6 +171,8 @@ class BusinessCalendar:
         if duration == 0:
             return start
         if self._always:
+            if start + duration > _MAX_US:
+                raise InvalidArgument("the answer lies beyond the year 9999")
             return start + duration
         if not self._opens:
             raise CalendarNeverOpens(

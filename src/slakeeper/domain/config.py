@@ -188,7 +188,7 @@ def _parse_policy(
     when = _parse_when(item.get("when"), f"{where}.when", issues)
     calendar_name = item.get("calendar", ALWAYS)
     calendar = calendars.get(calendar_name) if isinstance(calendar_name, str) else None
-    if calendar is None and calendar_name not in broken:
+    if calendar is None and not (isinstance(calendar_name, str) and calendar_name in broken):
         known = ", ".join(sorted(calendars))
         issues.append(
             Issue(f"{where}.calendar", f"unknown calendar {calendar_name!r}; defined: {known}")

@@ -8,18 +8,23 @@ from datetime import timedelta
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 HINT = "write e.g. '90m', '4h', '1h30m', '45s', or a whole number of minutes"
+MAX_DURATION = timedelta(days=3650)  # ten years: a due instant must stay a writable date
+_TOO_LONG = "is longer than ten years (87600h), the longest duration slakeeper takes"
 
 
 def parse_duration(value: object) -> timedelta:
     """Parse a target or offset; raises ``ValueError`` naming what is wrong.
 
-    Zero and negative durations are refused: an SLA target is always positive.
+    Zero and negative durations are refused: an SLA target is always positive; so are durations
+    longer than :data:`MAX_DURATION`.
     """
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a duration; {HINT}")
     if isinstance(value, int):
         if value <= 0:
             raise ValueError(f"{value} minutes is not a positive duration")
+        if value > MAX_DURATION // timedelta(minutes=1):
+            raise ValueError(f"{value} minutes {_TOO_LONG}")
         return timedelta(minutes=value)
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a duration; {HINT}")
@@ -33,8 +38,13 @@ def parse_duration(value: object) -> timedelta:
                 f"{value!r} uses the unit 'd', which does not exist; write hours, e.g. '24h'"
             )
         raise ValueError(f"{value!r} is not a duration; {HINT}")
+    if any(len(g.lstrip("0")) > 12 for g in match.groups() if g):  # before int() reads them
+        raise ValueError(f"{value[:20]!r}... {_TOO_LONG}")
     hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
-    result = timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    total = hours * 3600 + minutes * 60 + seconds
+    if total > MAX_DURATION.total_seconds():
+        raise ValueError(f"{value!r} {_TOO_LONG}")
+    result = timedelta(seconds=total)
     if result <= timedelta(0):
         raise ValueError(f"{value!r} is zero; targets must be positive")
     return result

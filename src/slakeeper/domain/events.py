@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from typing import Any, NamedTuple
 
 from slakeeper.domain.calendar import EPOCH
+from slakeeper.domain.errors import InvalidArgument
 from slakeeper.domain.policy import STATUSES
 
 CREATED = "ticket.created"
@@ -45,6 +46,11 @@ _RFC3339 = re.compile(
     r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
 )
 _US = 1_000_000
+MIN_INSTANT = (datetime(1, 1, 1, tzinfo=UTC) - EPOCH) // timedelta(microseconds=1)
+MAX_INSTANT = (datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC) - EPOCH) // timedelta(
+    microseconds=1
+)  # the instants a date and time can be written for: years 1 to 9999 in UTC
+MAX_TEXT = 256  # ids and attribute values, in characters (they are keys of database indexes)
 _NAIVE_EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 - only subtracted from naive UTC wall times
 _STATUS_SET = frozenset(STATUSES)
 
@@ -134,7 +140,10 @@ def parse_instant(value: object, what: str = "at") -> int:
     except ValueError:
         raise BadEvent(f"{what} {value!r} is not a valid date and time") from None
     delta = moment - EPOCH
-    return (delta.days * 86_400 + delta.seconds) * _US + delta.microseconds
+    instant = (delta.days * 86_400 + delta.seconds) * _US + delta.microseconds
+    if not MIN_INSTANT <= instant <= MAX_INSTANT:
+        raise BadEvent(f"{what} {value!r} lies outside the years 1 to 9999 in UTC")
+    return instant
 
 
 def format_instant(instant: int) -> str:
@@ -143,6 +152,10 @@ def format_instant(instant: int) -> str:
     days, rest = divmod(seconds, 86_400)
     day = _DAY_TEXT.get(days)
     if day is None:
+        if not MIN_INSTANT <= instant <= MAX_INSTANT:
+            raise InvalidArgument(
+                f"an instant {instant} µs from 1970 lies outside the years 1 to 9999"
+            )
         d = (EPOCH + timedelta(days=days)).date()
         day = f"{d.year:04d}-{d.month:02d}-{d.day:02d}T"
         if len(_DAY_TEXT) < 100_000:
@@ -168,12 +181,23 @@ def _name(value: object, field: str, nullable: bool = True) -> str | None:
     return sys.intern(value)
 
 
+def _plain(value: str, field: str) -> str:
+    """``value`` if it can be stored and indexed: no NUL character, at most MAX_TEXT long."""
+    if len(value) > MAX_TEXT:
+        raise BadEvent(f"{field} {value[:20]!r}... is longer than {MAX_TEXT} characters")
+    if "\x00" in value:
+        raise BadEvent(f"{field} {value!r} contains a NUL character")
+    return value
+
+
 def _tags(value: object) -> frozenset[str]:
     if type(value) is not list or not all(type(t) is str and t for t in value):
         raise BadEvent(f"tags {value!r} must be a list of non-empty texts")
     key = tuple(value)
     found = _TAG_SETS.get(key)
     if found is None:
+        for tag in value:
+            _plain(tag, "tag")
         found = frozenset(value)
         if len(_TAG_SETS) < 10_000:
             _TAG_SETS[key] = found
@@ -193,7 +217,7 @@ def _changes(obj: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
         elif type(value) is str and value:
             if key == "status" and value not in _STATUS_SET:
                 raise BadEvent(f"status {value!r} is not one of {', '.join(STATUSES)}")
-            out.append((_FIELD_NAMES[key], sys.intern(value)))
+            out.append((_FIELD_NAMES[key], sys.intern(_plain(value, key))))
         elif value is None and key not in _REQUIRED_VALUE:
             out.append((_FIELD_NAMES[key], None))
         elif key == "status":
@@ -218,6 +242,7 @@ def parse_event(obj: object, seq: int = 0, line: int = 0) -> Event:
     event_id = obj.get("id")
     if type(event_id) is not str or not event_id:
         raise BadEvent(f"id {event_id!r} must be a non-empty text")
+    _plain(event_id, "id")
     if not allowed.issuperset(obj):
         unknown = ", ".join(sorted(set(obj) - allowed))
         raise BadEvent(f"event {event_id!r}: unknown field(s) {unknown} for {kind}")
@@ -225,11 +250,11 @@ def parse_event(obj: object, seq: int = 0, line: int = 0) -> Event:
         ticket = obj.get("ticket")
         if type(ticket) is not str or not ticket:
             raise BadEvent(f"ticket {ticket!r} must be a non-empty text")
-        ticket = sys.intern(ticket)
+        ticket = sys.intern(_plain(ticket, "ticket"))
         at = parse_instant(obj.get("at"))
         if kind == COMMENT:
             author = obj.get("author")
-            if author not in _AUTHORS:
+            if type(author) is not str or author not in _AUTHORS:
                 raise BadEvent(f"author {author!r} must be one of {', '.join(AUTHORS)}")
             public = obj.get("public", True)
             if type(public) is not bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -11,10 +12,25 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from slakeeper.domain.errors import InvalidArgument, InvalidInput, Issue
 from slakeeper.entrypoints.api.deps import Forbidden
+from slakeeper.entrypoints.api.schemas import ErrorPublic
 from slakeeper.service.queries import NotFound
 from slakeeper.service.tokens import Unauthorized
 
 log = logging.getLogger("slakeeper.api")
+
+_MEANINGS = {
+    400: "The body cannot be read (not UTF-8, not JSON)",
+    401: "No token, or an unknown or revoked one",
+    403: "The token's role or customer does not allow this",
+    404: "Not found (or not visible to this token)",
+    413: "The body is over the size limit",
+    422: "Invalid input: each issue says where and what is wrong",
+}
+
+
+def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The error answers an operation may give, for its OpenAPI description."""
+    return {code: {"model": ErrorPublic, "description": _MEANINGS[code]} for code in codes}
 
 
 def problem(status: int, error: str, issues: list[Issue] | tuple[Issue, ...] = ()) -> JSONResponse:

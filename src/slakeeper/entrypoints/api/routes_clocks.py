@@ -2,38 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from slakeeper.adapters.db.store import ClockFilter
 from slakeeper.domain.durations import parse_duration
 from slakeeper.domain.errors import InvalidInput, Issue
-from slakeeper.domain.events import format_instant
+from slakeeper.domain.events import MAX_TEXT, format_instant
 from slakeeper.entrypoints.api.deps import PrincipalDep, ServicesDep, instant
+from slakeeper.entrypoints.api.errors import responses
 from slakeeper.entrypoints.api.schemas import (
     AtRiskPublic,
     ClockPagePublic,
     ClockPublic,
-    ErrorPublic,
     TicketPublic,
 )
 from slakeeper.entrypoints.explain_view import explanation_dict
 from slakeeper.service.queries import at_risk, list_clocks, ticket_clocks, ticket_view
 
 router = APIRouter(prefix="/v1", tags=["clocks"])
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorPublic},
-    403: {"model": ErrorPublic},
-    404: {"model": ErrorPublic},
-    422: {"model": ErrorPublic},
-}
 STATUSES = "^(active|paused|achieved|cancelled)$"
 METRIC = "^(first_response|next_response|periodic_update|resolution)$"
 AtQuery = Annotated[str | None, Query(description="RFC 3339 instant; default: now", max_length=64)]
 
 
-@router.get("/tickets/{ticket}/clocks", response_model=list[ClockPublic], responses=ERRORS)
+@router.get(
+    "/tickets/{ticket}/clocks", response_model=list[ClockPublic], responses=responses(401, 404, 422)
+)
 def get_ticket_clocks(
     ticket: str, svc: ServicesDep, who: PrincipalDep, at: AtQuery = None
 ) -> list[ClockPublic]:
@@ -44,7 +40,7 @@ def get_ticket_clocks(
     ]
 
 
-@router.get("/tickets/{ticket}", response_model=TicketPublic, responses=ERRORS)
+@router.get("/tickets/{ticket}", response_model=TicketPublic, responses=responses(401, 404, 422))
 def get_ticket(
     ticket: str, svc: ServicesDep, who: PrincipalDep, at: AtQuery = None
 ) -> TicketPublic:
@@ -66,16 +62,16 @@ def get_ticket(
     )
 
 
-@router.get("/clocks", response_model=ClockPagePublic, responses=ERRORS)
+@router.get("/clocks", response_model=ClockPagePublic, responses=responses(401, 422))
 def get_clocks(
     svc: ServicesDep,
     who: PrincipalDep,
     status: Annotated[str | None, Query(pattern=STATUSES)] = None,
     breached: bool | None = None,
-    policy: Annotated[str | None, Query(max_length=200)] = None,
-    customer: Annotated[str | None, Query(max_length=200)] = None,
-    service: Annotated[str | None, Query(max_length=200)] = None,
-    group: Annotated[str | None, Query(max_length=200)] = None,
+    policy: Annotated[str | None, Query(max_length=1000)] = None,
+    customer: Annotated[str | None, Query(max_length=MAX_TEXT)] = None,
+    service: Annotated[str | None, Query(max_length=MAX_TEXT)] = None,
+    group: Annotated[str | None, Query(max_length=MAX_TEXT)] = None,
     metric: Annotated[str | None, Query(pattern=METRIC)] = None,
     due_after: AtQuery = None,
     due_before: AtQuery = None,
@@ -109,7 +105,7 @@ def get_clocks(
     )
 
 
-@router.get("/at-risk", response_model=AtRiskPublic, responses=ERRORS)
+@router.get("/at-risk", response_model=AtRiskPublic, responses=responses(401, 422))
 def get_at_risk(
     svc: ServicesDep,
     who: PrincipalDep,

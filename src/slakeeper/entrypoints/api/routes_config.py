@@ -12,17 +12,17 @@ from slakeeper.adapters.config_file import parse_document
 from slakeeper.domain.errors import ConfigError, Issue
 from slakeeper.domain.events import format_instant
 from slakeeper.entrypoints.api.deps import AdminDep, ServicesDep, StaffDep
-from slakeeper.entrypoints.api.schemas import ConfigVersionPublic, ConfigVersionSummary, ErrorPublic
+from slakeeper.entrypoints.api.errors import responses
+from slakeeper.entrypoints.api.schemas import (
+    CONFIG_SCHEMA,
+    ConfigVersionPublic,
+    ConfigVersionSummary,
+    RowId,
+)
 from slakeeper.service.configuration import ConfigVersion, put_config, require_config
 from slakeeper.service.queries import NotFound
 
 router = APIRouter(prefix="/v1", tags=["configuration"])
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorPublic},
-    403: {"model": ErrorPublic},
-    404: {"model": ErrorPublic},
-    422: {"model": ErrorPublic},
-}
 
 
 def _public(v: ConfigVersion, with_source: bool = True) -> ConfigVersionPublic:
@@ -39,13 +39,13 @@ def _public(v: ConfigVersion, with_source: bool = True) -> ConfigVersionPublic:
 @router.put(
     "/config",
     response_model=ConfigVersionPublic,
-    responses=ERRORS,
+    responses=responses(401, 403, 413, 422),
     openapi_extra={
         "requestBody": {
             "required": True,
             "content": {
-                "application/yaml": {"schema": {"type": "string"}},
-                "application/json": {"schema": {"type": "object"}},
+                "application/yaml": {"schema": CONFIG_SCHEMA},
+                "application/json": {"schema": CONFIG_SCHEMA},
             },
         }
     },
@@ -67,14 +67,16 @@ async def put_configuration(
     return _public(stored)
 
 
-@router.get("/config", response_model=ConfigVersionPublic, responses=ERRORS)
+@router.get("/config", response_model=ConfigVersionPublic, responses=responses(401, 403, 422))
 def get_configuration(svc: ServicesDep, _: StaffDep) -> ConfigVersionPublic:
     """The current configuration version."""
     with svc.uow.read() as store:
         return _public(require_config(svc.config, store))
 
 
-@router.get("/config/versions", response_model=list[ConfigVersionSummary], responses=ERRORS)
+@router.get(
+    "/config/versions", response_model=list[ConfigVersionSummary], responses=responses(401, 403)
+)
 def list_versions(svc: ServicesDep, _: StaffDep) -> list[ConfigVersionSummary]:
     """Every version, newest first: nothing is ever overwritten."""
     with svc.uow.read() as store:
@@ -87,8 +89,12 @@ def list_versions(svc: ServicesDep, _: StaffDep) -> list[ConfigVersionSummary]:
     ]
 
 
-@router.get("/config/versions/{version}", response_model=ConfigVersionPublic, responses=ERRORS)
-def get_version(version: int, svc: ServicesDep, _: StaffDep) -> ConfigVersionPublic:
+@router.get(
+    "/config/versions/{version}",
+    response_model=ConfigVersionPublic,
+    responses=responses(401, 403, 404, 422),
+)
+def get_version(version: RowId, svc: ServicesDep, _: StaffDep) -> ConfigVersionPublic:
     with svc.uow.read() as store:
         row = store.config_version(version)
     if row is None:
@@ -110,13 +116,13 @@ def _section(svc: ServicesDep, key: str) -> list[dict[str, Any]]:
     return [item for item in items if isinstance(item, dict)]
 
 
-@router.get("/calendars", responses=ERRORS)
+@router.get("/calendars", responses=responses(401, 403, 422))
 def list_calendars(svc: ServicesDep, _: StaffDep) -> list[dict[str, Any]]:
     """The calendars of the current configuration, as written."""
     return _section(svc, "calendars")
 
 
-@router.get("/calendars/{name}", responses=ERRORS)
+@router.get("/calendars/{name}", responses=responses(401, 403, 404, 422))
 def get_calendar(name: str, svc: ServicesDep, _: StaffDep) -> dict[str, Any]:
     for item in _section(svc, "calendars"):
         if item.get("name") == name:
@@ -124,13 +130,13 @@ def get_calendar(name: str, svc: ServicesDep, _: StaffDep) -> dict[str, Any]:
     raise NotFound(f"no calendar {name!r}")
 
 
-@router.get("/policies", responses=ERRORS)
+@router.get("/policies", responses=responses(401, 403, 422))
 def list_policies(svc: ServicesDep, _: StaffDep) -> list[dict[str, Any]]:
     """The policies of the current configuration, in file order, as written."""
     return _section(svc, "policies")
 
 
-@router.get("/policies/{name}", responses=ERRORS)
+@router.get("/policies/{name}", responses=responses(401, 403, 404, 422))
 def get_policy(name: str, svc: ServicesDep, _: StaffDep) -> dict[str, Any]:
     for item in _section(svc, "policies"):
         if item.get("name") == name:

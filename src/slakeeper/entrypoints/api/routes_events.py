@@ -11,8 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from slakeeper.domain.errors import EventError, Issue
 from slakeeper.domain.events import BadEvent
 from slakeeper.entrypoints.api.deps import ServicesDep, WriterDep
-from slakeeper.entrypoints.api.errors import problem
-from slakeeper.entrypoints.api.schemas import ErrorPublic, IngestPublic
+from slakeeper.entrypoints.api.errors import problem, responses
+from slakeeper.entrypoints.api.schemas import EVENT_SCHEMA, IngestPublic
 from slakeeper.service.ingest import ingest_events
 
 router = APIRouter(prefix="/v1", tags=["events"])
@@ -44,18 +44,17 @@ def _records(raw: bytes, ndjson: bool) -> list[tuple[int, object]]:
 @router.post(
     "/events",
     response_model=IngestPublic,
-    responses={
-        401: {"model": ErrorPublic},
-        403: {"model": ErrorPublic},
-        413: {"model": ErrorPublic},
-        422: {"model": ErrorPublic},
-    },
+    responses=responses(401, 403, 413, 422),
     openapi_extra={
         "requestBody": {
             "required": True,
             "content": {
-                "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
-                "application/x-ndjson": {"schema": {"type": "string"}},
+                "application/json": {
+                    "schema": {"anyOf": [{"type": "array", "items": EVENT_SCHEMA}, EVENT_SCHEMA]}
+                },
+                "application/x-ndjson": {
+                    "schema": {"type": "string", "description": "one event (JSON) a line"}
+                },
             },
         }
     },

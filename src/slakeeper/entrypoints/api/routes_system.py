@@ -10,9 +10,10 @@ from sqlalchemy import text
 
 from slakeeper.domain.events import format_instant
 from slakeeper.entrypoints.api.deps import AdminDep, ServicesDep
+from slakeeper.entrypoints.api.errors import responses
 from slakeeper.entrypoints.api.schemas import (
-    ErrorPublic,
     HealthPublic,
+    RowId,
     TokenCreate,
     TokenCreated,
     TokenPublic,
@@ -21,12 +22,6 @@ from slakeeper.service.queries import NotFound
 from slakeeper.service.tokens import create_token
 
 router = APIRouter(tags=["system"])
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorPublic},
-    403: {"model": ErrorPublic},
-    404: {"model": ErrorPublic},
-    422: {"model": ErrorPublic},
-}
 
 
 @router.get("/healthz", response_model=HealthPublic)
@@ -60,7 +55,12 @@ def _token(row: Any) -> TokenPublic:
     )
 
 
-@router.post("/v1/tokens", response_model=TokenCreated, status_code=201, responses=ERRORS)
+@router.post(
+    "/v1/tokens",
+    response_model=TokenCreated,
+    status_code=201,
+    responses=responses(400, 401, 403, 413, 422),
+)
 def post_token(body: TokenCreate, svc: ServicesDep, _: AdminDep) -> TokenCreated:
     """A new token; the token itself is in this answer only."""
     now = svc.now()
@@ -76,14 +76,14 @@ def post_token(body: TokenCreate, svc: ServicesDep, _: AdminDep) -> TokenCreated
     )
 
 
-@router.get("/v1/tokens", response_model=list[TokenPublic], responses=ERRORS)
+@router.get("/v1/tokens", response_model=list[TokenPublic], responses=responses(401, 403))
 def get_tokens(svc: ServicesDep, _: AdminDep) -> list[TokenPublic]:
     with svc.uow.read() as store:
         return [_token(row) for row in store.tokens()]
 
 
-@router.delete("/v1/tokens/{token_id}", status_code=204, responses=ERRORS)
-def delete_token(token_id: int, svc: ServicesDep, _: AdminDep) -> Response:
+@router.delete("/v1/tokens/{token_id}", status_code=204, responses=responses(401, 403, 404, 422))
+def delete_token(token_id: RowId, svc: ServicesDep, _: AdminDep) -> Response:
     """Revoke a token; it stops working at once."""
     with svc.uow() as store:
         if not store.revoke_token(token_id, svc.now()):

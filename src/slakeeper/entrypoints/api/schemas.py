@@ -2,13 +2,136 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Path
 from pydantic import BaseModel, Field
 
 from slakeeper.adapters.jsonl import seconds
+from slakeeper.domain.calendar_spec import WEEKDAYS
 from slakeeper.domain.clocks import Clock
-from slakeeper.domain.events import format_instant
+from slakeeper.domain.config import REOPEN_MODES
+from slakeeper.domain.events import AUTHORS, MAX_TEXT, TYPES, format_instant
+from slakeeper.domain.policy import LEVELS, METRICS, STATUSES
+
+MAX_ROW_ID = 2**31 - 1  # ids of configuration versions and tokens are 32-bit integers in the store
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+
+
+# -- request bodies the routes read themselves (JSON Schema, for the OpenAPI document) -------------
+
+_ID = {"type": "string", "minLength": 1, "maxLength": MAX_TEXT}
+_TEXTS = {"type": "array", "items": {"type": "string"}}
+EVENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "A ticket event (SPEC §4)",
+    "required": ["id", "ticket", "type", "at"],
+    "properties": {
+        "id": _ID,
+        "ticket": _ID,
+        "type": {"enum": list(TYPES)},
+        "at": {"type": "string", "format": "date-time", "description": "RFC 3339 with an offset"},
+        "priority": _ID,
+        "status": {"enum": list(STATUSES)},
+        **{
+            name: {"anyOf": [_ID, {"type": "null"}]}
+            for name in ("channel", "customer", "service", "group", "assignee")
+        },
+        "tags": {"type": "array", "items": _ID},
+        "author": {"enum": list(AUTHORS)},
+        "public": {"type": "boolean"},
+        "score": {"type": "integer", "minimum": 1, "maximum": 5},
+    },
+    "additionalProperties": False,
+}
+_DURATION = {
+    "anyOf": [
+        {"type": "string", "examples": ["90m", "4h", "1h30m"]},
+        {"type": "integer", "minimum": 1, "description": "minutes"},
+    ]
+}
+_SHIFTS = {"anyOf": [{"type": "string"}, _TEXTS]}
+CONFIG_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "An SLA configuration (SPEC §3)",
+    "properties": {
+        "calendars": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "timezone", "hours"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "timezone": {"type": "string", "examples": ["Europe/Berlin"]},
+                    "hours": {
+                        "anyOf": [
+                            {"const": "24x7"},
+                            {
+                                "type": "object",
+                                "properties": dict.fromkeys(WEEKDAYS, _SHIFTS),
+                                "additionalProperties": False,
+                            },
+                        ]
+                    },
+                    "holidays": {
+                        "type": "array",
+                        "items": {
+                            "anyOf": [
+                                {"type": "string", "format": "date"},
+                                {
+                                    "type": "object",
+                                    "required": ["date"],
+                                    "properties": {
+                                        "date": {"type": "string", "format": "date"},
+                                        "name": {"type": "string"},
+                                    },
+                                },
+                            ]
+                        },
+                    },
+                    "holiday_country": {"type": "string"},
+                    "holiday_subdivision": {"type": "string"},
+                },
+                "additionalProperties": False,
+            },
+        },
+        "policies": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "targets"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "level": {"enum": list(LEVELS)},
+                    "customer": {"type": "string"},
+                    "service": {"type": "string"},
+                    "when": {
+                        "type": "object",
+                        "properties": dict.fromkeys(
+                            ("priority", "channel", "group", "tags_any", "tags_all", "tags_none"),
+                            _TEXTS,
+                        ),
+                        "additionalProperties": False,
+                    },
+                    "calendar": {"type": "string"},
+                    "targets": {
+                        "type": "object",
+                        "properties": {
+                            metric: {"type": "object", "additionalProperties": _DURATION}
+                            for metric in METRICS
+                        },
+                        "additionalProperties": False,
+                    },
+                    "pause_statuses": {"type": "array", "items": {"enum": list(STATUSES)}},
+                },
+                "additionalProperties": False,
+            },
+        },
+        "system_replies_count": {"type": "boolean"},
+        "resolution_on_reopen": {"enum": list(REOPEN_MODES)},
+    },
+    "additionalProperties": False,
+}
 
 
 class IssuePublic(BaseModel):
@@ -102,7 +225,7 @@ class TicketPublic(BaseModel):
 class TokenCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     role: str = Field(pattern="^(admin|agent|viewer)$")
-    customer: str | None = Field(default=None, min_length=1, max_length=200)
+    customer: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT)
 
 
 class TokenPublic(BaseModel):
