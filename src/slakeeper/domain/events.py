@@ -217,7 +217,9 @@ def _changes(obj: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
         elif type(value) is str and value:
             if key == "status" and value not in _STATUS_SET:
                 raise BadEvent(f"status {value!r} is not one of {', '.join(STATUSES)}")
-            out.append((_FIELD_NAMES[key], sys.intern(_plain(value, key))))
+            if len(value) > MAX_TEXT or "\x00" in value:  # inline: this is the hot path
+                _plain(value, key)
+            out.append((_FIELD_NAMES[key], sys.intern(value)))
         elif value is None and key not in _REQUIRED_VALUE:
             out.append((_FIELD_NAMES[key], None))
         elif key == "status":
@@ -242,7 +244,8 @@ def parse_event(obj: object, seq: int = 0, line: int = 0) -> Event:
     event_id = obj.get("id")
     if type(event_id) is not str or not event_id:
         raise BadEvent(f"id {event_id!r} must be a non-empty text")
-    _plain(event_id, "id")
+    if len(event_id) > MAX_TEXT or "\x00" in event_id:
+        _plain(event_id, "id")
     if not allowed.issuperset(obj):
         unknown = ", ".join(sorted(set(obj) - allowed))
         raise BadEvent(f"event {event_id!r}: unknown field(s) {unknown} for {kind}")
@@ -250,7 +253,9 @@ def parse_event(obj: object, seq: int = 0, line: int = 0) -> Event:
         ticket = obj.get("ticket")
         if type(ticket) is not str or not ticket:
             raise BadEvent(f"ticket {ticket!r} must be a non-empty text")
-        ticket = sys.intern(_plain(ticket, "ticket"))
+        if len(ticket) > MAX_TEXT or "\x00" in ticket:
+            _plain(ticket, "ticket")
+        ticket = sys.intern(ticket)
         at = parse_instant(obj.get("at"))
         if kind == COMMENT:
             author = obj.get("author")
