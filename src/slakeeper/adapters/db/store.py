@@ -13,12 +13,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     Connection,
     Engine,
     Text,
     and_,
     any_,
+    bindparam,
     cast,
     delete,
     func,
@@ -115,6 +117,29 @@ _PG_TYPES = {
 }
 
 
+_DELETE_CLOCKS = delete(t.clocks).where(t.clocks.c.ticket == bindparam("b_ticket"))
+_STATEMENTS: dict[tuple[object, ...], Any] = {}  # statements that are costly to build, by shape
+
+
+def _upsert_statement(table: Any, columns: Sequence[str], keys: Sequence[str], lite: bool) -> Any:
+    """INSERT ... ON CONFLICT DO UPDATE: an executemany statement on SQLite, SQL over arrays
+    (``unnest``) on PostgreSQL."""
+    if lite:
+        stmt = sqlite.insert(table)
+        return stmt.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={c: stmt.excluded[c] for c in columns if c not in keys},
+        )
+    names = ", ".join(f'"{c}"' for c in columns)
+    arrays = ", ".join(f"%s::{_PG_TYPES[type(table.c[c].type).__name__]}[]" for c in columns)
+    updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in columns if c not in keys)
+    conflict = ", ".join(f'"{k}"' for k in keys)
+    return (
+        f'INSERT INTO "{table.name}" ({names}) SELECT * FROM unnest({arrays}) '
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+    )
+
+
 def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
     for i in range(0, len(items), _CHUNK):
         yield items[i : i + _CHUNK]
@@ -193,11 +218,15 @@ class SqlStore:
         ordered = sorted(set(ids))
         if not ordered:
             return {}
-        stmt = self._insert_ignore(t.tickets)
-        stmt = stmt.on_conflict_do_update(index_elements=["id"], set_={"id": stmt.excluded.id})
-        rows = self.connection.execute(
-            stmt.returning(t.tickets.c.id, t.tickets.c.event_count), [{"id": i} for i in ordered]
-        )
+        key = ("lock_tickets", self._sqlite)
+        stmt = _STATEMENTS.get(key)
+        if stmt is None:  # built once: building an upsert copies the table's columns
+            stmt = self._insert_ignore(t.tickets)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["id"], set_={"id": stmt.excluded.id}
+            ).returning(t.tickets.c.id, t.tickets.c.event_count)
+            _STATEMENTS[key] = stmt
+        rows = self.connection.execute(stmt, [{"id": i} for i in ordered])
         return {row[0]: int(row[1]) for row in rows}
 
     def insert_events(self, rows: list[dict[str, Any]]) -> None:
@@ -208,24 +237,16 @@ class SqlStore:
         """Insert or update rows by ``keys``: one statement over arrays on PostgreSQL."""
         if not rows:
             return
-        columns = list(rows[0])
+        columns = tuple(rows[0])
+        key = ("upsert", table.name, columns, tuple(keys), self._sqlite)
+        stmt = _STATEMENTS.get(key)
+        if stmt is None:  # built once per shape
+            stmt = _upsert_statement(table, columns, keys, self._sqlite)
+            _STATEMENTS[key] = stmt
         if self._sqlite:
-            stmt = sqlite.insert(table)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=list(keys),
-                set_={c: stmt.excluded[c] for c in columns if c not in keys},
-            )
             self.connection.execute(stmt, rows)
-            return
-        names = ", ".join(f'"{c}"' for c in columns)
-        arrays = ", ".join(f"%s::{_PG_TYPES[type(table.c[c].type).__name__]}[]" for c in columns)
-        updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in columns if c not in keys)
-        conflict = ", ".join(f'"{k}"' for k in keys)
-        sql = (
-            f'INSERT INTO "{table.name}" ({names}) SELECT * FROM unnest({arrays}) '
-            f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
-        )
-        self.connection.exec_driver_sql(sql, tuple([row[c] for row in rows] for c in columns))
+        else:
+            self.connection.exec_driver_sql(stmt, tuple([row[c] for row in rows] for c in columns))
 
     def _append(self, table: Any, rows: list[dict[str, Any]]) -> None:
         """Bulk insert: COPY on PostgreSQL (an order of magnitude faster), executemany on SQLite."""
@@ -243,33 +264,33 @@ class SqlStore:
                 for row in rows:
                     copy.write_row([row[c] for c in columns])
 
+    def _one_of(self, column: Any, values: Sequence[str]) -> Any:
+        """``column`` is one of ``values``, as ONE bound parameter (an array on PostgreSQL, a JSON
+        list on SQLite): an expanding ``IN (...)`` is re-rendered on every call, which grows
+        expensive with the compiled-statement cache."""
+        if self._sqlite:
+            listed = func.json_each(orjson.dumps(list(values)).decode()).table_valued("value")
+            return column.in_(select(listed.c.value))
+        return column == any_(cast(list(values), ARRAY(Text)))
+
     def events_by_id(self, ids: Sequence[str]) -> dict[str, StoredEvent]:
-        found: dict[str, StoredEvent] = {}
         e = t.events.c
-        columns = (e.seq, e.id, e.ticket, e.at, e.body)
-        if not self._sqlite:  # one array parameter instead of a thousand
-            rows = self.connection.execute(
-                select(*columns).where(e.id == any_(cast(list(ids), ARRAY(Text))))
-            )
-            return {row.id: StoredEvent(*row) for row in rows}
-        for chunk in _chunks(list(ids)):
-            for row in self.connection.execute(select(*columns).where(e.id.in_(chunk))):
-                found[row.id] = StoredEvent(*row)
-        return found
+        rows = self.connection.execute(
+            select(e.seq, e.id, e.ticket, e.at, e.body).where(self._one_of(e.id, ids))
+        )
+        return {row.id: StoredEvent(*row) for row in rows}
 
     def histories(self, tickets: Sequence[str]) -> dict[str, list[StoredEvent]]:
         """Each ticket's stored events ordered by instant, then arrival."""
         out: dict[str, list[StoredEvent]] = {ticket: [] for ticket in tickets}
-        for chunk in _chunks(list(tickets)):
-            rows = self.connection.execute(
-                select(
-                    t.events.c.seq, t.events.c.id, t.events.c.ticket, t.events.c.at, t.events.c.body
-                )
-                .where(t.events.c.ticket.in_(chunk))
-                .order_by(t.events.c.ticket, t.events.c.at, t.events.c.seq)
-            )
-            for row in rows:
-                out[row.ticket].append(StoredEvent(*row))
+        e = t.events.c
+        rows = self.connection.execute(
+            select(e.seq, e.id, e.ticket, e.at, e.body)
+            .where(self._one_of(e.ticket, tickets))
+            .order_by(e.ticket, e.at, e.seq)
+        )
+        for row in rows:
+            out[row.ticket].append(StoredEvent(*row))
         return out
 
     def ticket(self, ticket: str) -> TicketRow | None:
@@ -315,8 +336,10 @@ class SqlStore:
     def replace_clocks(
         self, tickets: Sequence[str], rows: list[ClockRow], version: int | None
     ) -> None:
-        for chunk in _chunks(list(tickets)):
-            self.connection.execute(delete(t.clocks).where(t.clocks.c.ticket.in_(chunk)))
+        """All clocks of ``tickets`` become ``rows``."""
+        if tickets:
+            # one cached statement run per ticket: an expanding IN list is re-rendered per call
+            self.connection.execute(_DELETE_CLOCKS, [{"b_ticket": ticket} for ticket in tickets])
         self._append(t.clocks, [_clock_values(r, version) for r in rows])
 
     def upsert_clocks(self, rows: list[ClockRow], version: int | None) -> None:
