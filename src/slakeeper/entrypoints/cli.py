@@ -39,6 +39,18 @@ BAD_INPUT = 2
 PROGRESS_BYTES = 8 * 1024 * 1024  # show a progress bar for inputs larger than this on a terminal
 
 
+ConfigOption = Annotated[
+    Path, typer.Option("--config", "-c", help="SLA configuration (YAML or JSON).")
+]
+EventsOption = Annotated[
+    str,
+    typer.Option("--events", "-e", help="Ticket events as JSON Lines; '-' reads standard input."),
+]
+AtOption = Annotated[
+    str | None, typer.Option("--at", help="Evaluation instant (RFC 3339); default: now.")
+]
+
+
 class ExplainFormat(StrEnum):
     text = "text"
     json = "json"
@@ -84,18 +96,9 @@ def _open_events(stack: ExitStack, events: str) -> BinaryIO:
 
 @app.command("evaluate")
 def evaluate_command(
-    config: Annotated[
-        Path, typer.Option("--config", "-c", help="SLA configuration (YAML or JSON).")
-    ],
-    events: Annotated[
-        str,
-        typer.Option(
-            "--events", "-e", help="Ticket events as JSON Lines; '-' reads standard input."
-        ),
-    ],
-    at: Annotated[
-        str | None, typer.Option("--at", help="Evaluation instant (RFC 3339); default: now.")
-    ] = None,
+    config: ConfigOption,
+    events: EventsOption,
+    at: AtOption = None,
     output: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="jsonl for programs, table for people.")
     ] = OutputFormat.jsonl,
@@ -123,19 +126,10 @@ def evaluate_command(
 
 @app.command("explain")
 def explain_command(
-    config: Annotated[
-        Path, typer.Option("--config", "-c", help="SLA configuration (YAML or JSON).")
-    ],
-    events: Annotated[
-        str,
-        typer.Option(
-            "--events", "-e", help="Ticket events as JSON Lines; '-' reads standard input."
-        ),
-    ],
+    config: ConfigOption,
+    events: EventsOption,
     ticket: Annotated[str, typer.Option("--ticket", "-t", help="The ticket to explain.")],
-    at: Annotated[
-        str | None, typer.Option("--at", help="Evaluation instant (RFC 3339); default: now.")
-    ] = None,
+    at: AtOption = None,
     output: Annotated[
         ExplainFormat, typer.Option("--format", "-f", help="text for people, json for programs.")
     ] = ExplainFormat.text,
