@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from slakeeper.adapters.db.engine import make_engine
 from slakeeper.adapters.db.migrate import upgrade
-from slakeeper.adapters.db.store import ClockFilter, SqlUnitOfWork
+from slakeeper.adapters.db.store import SqlUnitOfWork
 from slakeeper.domain.config import parse_config
 from slakeeper.domain.errors import EventError
 from slakeeper.domain.events import parse_instant
@@ -25,6 +25,7 @@ from slakeeper.service.derive import StateCache
 from slakeeper.service.evaluate import evaluate
 from slakeeper.service.ingest import ingest_events
 from slakeeper.service.queries import list_clocks
+from slakeeper.service.records import ClockFilter
 from tests.strategies_events import event_files, shuffle_keeping_ties, sla_documents
 
 _RUNS = itertools.count()

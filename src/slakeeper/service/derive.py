@@ -18,7 +18,6 @@ from threading import Lock
 
 import orjson
 
-from slakeeper.adapters.db.store import ClockRow, StoredEvent, TicketRow
 from slakeeper.domain.clocks import Clock, clocks
 from slakeeper.domain.config import SlaConfig
 from slakeeper.domain.errors import Issue
@@ -26,6 +25,7 @@ from slakeeper.domain.events import BadEvent, Event, parse_event
 from slakeeper.domain.ticket import Rules, TicketState
 from slakeeper.service.evaluate import rules_of
 from slakeeper.service.ports import Store
+from slakeeper.service.records import ClockRow, StoredEvent, TicketRow
 
 
 def stored_event(row: StoredEvent) -> Event:

@@ -11,7 +11,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from slakeeper.adapters.db.store import (
+    from slakeeper.service.records import (
         ClockFilter,
         ClockRow,
         StoredConfig,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from slakeeper.adapters.db.store import ClockFilter, ClockRow, TicketRow
 from slakeeper.domain.clocks import Clock, Explanation, clocks, explain
 from slakeeper.domain.config import SlaConfig
 from slakeeper.domain.errors import SlakeeperError
@@ -18,6 +17,7 @@ from slakeeper.domain.policy import METRICS
 from slakeeper.service.configuration import ConfigCache, require_config
 from slakeeper.service.derive import replay_stored, stored_event
 from slakeeper.service.ports import Store, UnitOfWork
+from slakeeper.service.records import ClockFilter, ClockRow, TicketRow
 
 
 class NotFound(SlakeeperError):

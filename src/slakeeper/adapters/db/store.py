@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -36,73 +35,16 @@ from slakeeper.adapters.db import tables as t
 from slakeeper.adapters.db.engine import is_sqlite
 from slakeeper.domain.clocks import Clock
 from slakeeper.domain.policy import METRICS
+from slakeeper.service.records import (
+    ClockFilter,
+    ClockRow,
+    StoredConfig,
+    StoredEvent,
+    TicketRow,
+    TokenRow,
+)
 
 _CHUNK = 500  # rows per IN (...) list
-
-
-@dataclass(frozen=True, slots=True)
-class StoredConfig:
-    version: int
-    created_at: int
-    author: str
-    document: str
-    source: str
-
-
-@dataclass(frozen=True, slots=True)
-class StoredEvent:
-    seq: int
-    id: str
-    ticket: str
-    at: int
-    body: str
-
-
-@dataclass(frozen=True, slots=True)
-class TicketRow:
-    id: str
-    customer: str | None
-    service: str | None
-    group: str | None
-    priority: str | None
-    status: str | None
-    created_at: int | None
-    last_event_at: int | None
-    events: int
-
-
-@dataclass(frozen=True, slots=True)
-class ClockRow:
-    clock: Clock
-    customer: str | None
-    service: str | None
-    group: str | None
-    priority: str | None
-    derived_at: int
-
-
-@dataclass(frozen=True, slots=True)
-class TokenRow:
-    id: int
-    name: str
-    role: str
-    customer: str | None
-    created_at: int
-    revoked_at: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class ClockFilter:
-    status: str | None = None
-    breached: bool | None = None
-    policy: str | None = None
-    customer: str | None = None
-    service: str | None = None
-    group: str | None = None
-    metric: str | None = None
-    due_after: int | None = None
-    due_before: int | None = None
-    now: int = 0  # for breached: an active clock past its due instant is breached now
 
 
 _CONFIG_LOCK = 0x534C4B43  # "SLKC": the advisory lock between batches and configuration changes

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from slakeeper.adapters.db.store import ClockFilter
 from slakeeper.domain.durations import parse_duration
 from slakeeper.domain.errors import InvalidInput, Issue
 from slakeeper.domain.events import MAX_TEXT, format_instant
@@ -20,6 +19,7 @@ from slakeeper.entrypoints.api.schemas import (
 )
 from slakeeper.entrypoints.explain_view import explanation_dict
 from slakeeper.service.queries import at_risk, list_clocks, ticket_clocks, ticket_view
+from slakeeper.service.records import ClockFilter
 
 router = APIRouter(prefix="/v1", tags=["clocks"])
 STATUSES = "^(active|paused|achieved|cancelled)$"
