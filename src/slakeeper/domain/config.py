@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from slakeeper.domain.alerts import parse_alerts, parse_escalations
 from slakeeper.domain.calendar import BusinessCalendar
 from slakeeper.domain.calendar_spec import ALWAYS
 from slakeeper.domain.durations import parse_duration
@@ -36,6 +37,8 @@ _POLICY_KEYS = (
     "calendar",
     "targets",
     "pause_statuses",
+    "alerts",
+    "escalations",
 )
 _WHEN_KEYS = ("priority", "channel", "group", "tags_any", "tags_all", "tags_none")
 _US = 1_000_000
@@ -195,6 +198,8 @@ def _parse_policy(
         )
     targets = _parse_targets(item.get("targets"), f"{where}.targets", issues)
     pause = _parse_pause(item.get("pause_statuses"), f"{where}.pause_statuses", issues)
+    alerts = parse_alerts(item.get("alerts"), f"{where}.alerts", issues)
+    escalations = parse_escalations(item.get("escalations"), f"{where}.escalations", issues)
     if len(issues) > before or calendar is None:
         return None
     return Policy(
@@ -207,6 +212,8 @@ def _parse_policy(
         targets=frozen_targets(targets),
         pause_statuses=pause,
         position=index,
+        alerts=alerts,
+        escalations=escalations,
     )
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from slakeeper.domain.alerts import Alert, Escalation
     from slakeeper.domain.calendar import BusinessCalendar
 
 METRICS = ("first_response", "next_response", "periodic_update", "resolution")
@@ -80,6 +81,8 @@ class Policy:
     targets: Mapping[str, Mapping[str, int]]  # metric -> priority -> target in µs
     pause_statuses: frozenset[str] = DEFAULT_PAUSE
     position: int = 0  # index in the file
+    alerts: tuple[Alert, ...] = ()
+    escalations: tuple[Escalation, ...] = ()
 
     @property
     def specificity(self) -> int:

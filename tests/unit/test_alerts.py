@@ -1,0 +1,165 @@
+"""Warnings and escalation levels: their configuration, and when each fires for a clock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from slakeeper.domain.alerts import plan
+from slakeeper.domain.clocks import Clock
+from slakeeper.domain.config import parse_config
+from slakeeper.domain.errors import ConfigError
+from slakeeper.domain.events import format_instant, parse_instant
+
+BIZ = {
+    "name": "biz",
+    "timezone": "UTC",
+    "hours": {d: ["10:00-18:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
+}
+H = 3_600_000_000
+
+
+def config(**extra: Any) -> Any:
+    policy = {"name": "P", "calendar": "biz", "targets": {"first_response": {"default": "1h"}}}
+    policy.update(extra)
+    return parse_config({"calendars": [BIZ], "policies": [policy]})
+
+
+def running(started: str, target_h: float, now: str, elapsed_h: float, due: str) -> Clock:
+    return Clock(
+        "T",
+        "first_response",
+        1,
+        "P",
+        int(target_h * H),
+        parse_instant(started),
+        None,
+        "active",
+        int(elapsed_h * H),
+        parse_instant(due),
+        False,
+    )
+
+
+def fired(firings: list[Any]) -> list[tuple[str, str, str]]:
+    return [(f.kind, f.key, format_instant(f.at)) for f in firings]
+
+
+def test_warnings_breach_and_levels_fire_in_business_time() -> None:
+    policy = config(
+        alerts=["75%", "30m before"],
+        escalations=[
+            {"at": "30m before", "actions": [{"notify": {"channels": ["slack"]}}]},
+            {"at": "due", "actions": [{"add_tag": "breached"}]},
+            {"at": "2h after", "actions": [{"reassign": {"group": "tier2"}}]},
+            {"at": "10h after", "time": "calendar", "actions": [{"raise_priority": "urgent"}]},
+        ],
+    ).policies[0]
+    # Monday 2024-01-15 17:00, a 4h target: 1h today, due Tuesday 13:00
+    clock = running("2024-01-15T17:00:00Z", 4, "2024-01-15T17:00:00Z", 0, "2024-01-16T13:00:00Z")
+    now = parse_instant("2024-01-15T17:00:00Z")
+    assert fired(plan(clock, policy.alerts, policy.escalations, policy.calendar, now)) == [
+        ("warning", "75%", "2024-01-16T12:00:00Z"),
+        ("escalation", "escalation 1", "2024-01-16T12:30:00Z"),
+        ("warning", "30m before", "2024-01-16T12:30:00Z"),
+        ("breach", "breach", "2024-01-16T13:00:00Z"),
+        ("escalation", "escalation 2", "2024-01-16T13:00:00Z"),
+        ("escalation", "escalation 3", "2024-01-16T15:00:00Z"),
+        ("escalation", "escalation 4", "2024-01-16T23:00:00Z"),
+    ]
+
+
+def test_a_business_offset_after_due_skips_the_night() -> None:
+    policy = config(escalations=[{"at": "1h after", "actions": [{"add_tag": "late"}]}]).policies[0]
+    clock = running("2024-01-15T17:00:00Z", 1, "2024-01-15T17:00:00Z", 0, "2024-01-15T18:00:00Z")
+    now = parse_instant("2024-01-15T17:00:00Z")
+    found = fired(plan(clock, (), policy.escalations, policy.calendar, now))
+    assert ("escalation", "escalation 1", "2024-01-16T11:00:00Z") in found
+
+
+def test_thresholds_already_passed_fire_now_and_paused_or_stopped_clocks_plan_nothing() -> None:
+    policy = config(alerts=["50%"]).policies[0]
+    clock = running(
+        "2024-01-15T10:00:00Z", 1, "2024-01-15T10:40:00Z", 40 / 60, "2024-01-15T11:00:00Z"
+    )
+    now = parse_instant("2024-01-15T10:40:00Z")
+    assert fired(plan(clock, policy.alerts, (), policy.calendar, now))[0] == (
+        "warning",
+        "50%",
+        "2024-01-15T10:40:00Z",
+    )
+    assert (
+        plan(clock._replace(status="paused", due_at=None), policy.alerts, (), policy.calendar, now)
+        == []
+    )
+    assert plan(clock._replace(status="achieved"), policy.alerts, (), policy.calendar, now) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    shares=st.lists(st.integers(1, 99), min_size=2, max_size=5, unique=True),
+    start=st.integers(0, 14 * 24 * 60),
+    target_m=st.integers(1, 5000),
+)
+def test_warnings_are_monotonic_in_their_share_and_never_after_due(
+    shares: list[int], start: int, target_m: int
+) -> None:
+    policy = config(alerts=[f"{s}%" for s in shares]).policies[0]
+    cal = policy.calendar
+    begin = parse_instant("2024-01-15T00:00:00Z") + start * 60_000_000
+    target = target_m * 60_000_000
+    due = cal.add_us(begin, target)
+    clock = Clock("T", "first_response", 1, "P", target, begin, None, "active", 0, due, False)
+    at = {f.key: f.at for f in plan(clock, policy.alerts, (), cal, begin) if f.kind == "warning"}
+    ordered = [at[f"{s}%"] for s in sorted(shares)]
+    assert ordered == sorted(ordered)
+    assert all(begin <= t <= due for t in ordered)
+    for s in shares:
+        assert cal.elapsed_us(begin, at[f"{s}%"]) == int(target * s / 100)
+
+
+@pytest.mark.parametrize(
+    ("extra", "where"),
+    [
+        ({"alerts": ["150%"]}, "policies[0].alerts[0]"),
+        ({"alerts": ["soon"]}, "policies[0].alerts[0]"),
+        ({"alerts": ["30x before"]}, "policies[0].alerts[0]"),
+        (
+            {"escalations": [{"at": "later", "actions": [{"add_tag": "x"}]}]},
+            "policies[0].escalations[0].at",
+        ),
+        (
+            {"escalations": [{"at": "due", "actions": [{"page": "x"}]}]},
+            "policies[0].escalations[0].actions[0].page",
+        ),
+        (
+            {"escalations": [{"at": "due", "actions": [{"reassign": {}}]}]},
+            "policies[0].escalations[0].actions[0].reassign",
+        ),
+        (
+            {"escalations": [{"at": "due", "actions": [{"webhook": {"url": "ftp://x"}}]}]},
+            "policies[0].escalations[0].actions[0].webhook",
+        ),
+        (
+            {"escalations": [{"at": "due", "time": "wall", "actions": [{"add_tag": "x"}]}]},
+            "policies[0].escalations[0].time",
+        ),
+        ({"escalations": [{"at": "due", "actions": []}]}, "policies[0].escalations[0].actions"),
+        (
+            {
+                "escalations": [
+                    {"at": "1h after", "actions": [{"add_tag": "a"}]},
+                    {"at": "due", "actions": [{"add_tag": "b"}]},
+                ]
+            },
+            "policies[0].escalations",
+        ),
+    ],
+)
+def test_bad_alert_configuration_names_the_place(extra: dict[str, Any], where: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        config(**extra)
+    assert where in [i.where for i in caught.value.issues], caught.value.issues
