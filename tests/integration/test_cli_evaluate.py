@@ -356,3 +356,33 @@ def test_tags_written_as_one_text_are_bad_input_not_a_crash(
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.startswith(f"{bad}: line 1: ")
+
+
+def test_a_byte_order_mark_and_windows_line_ends_are_read(tmp_path: Path) -> None:
+    config = tmp_path / "sla.yaml"
+    config.write_text(
+        "policies:\n  - name: Std\n    targets: {first_response: {default: 1h}}\n", encoding="utf-8"
+    )
+    events = tmp_path / "events.jsonl"
+    lines = [
+        '{"id":"1","ticket":"T","type":"ticket.created","at":"2024-01-15T10:00:00Z"}',
+        '{"id":"2","ticket":"T","type":"comment.added","at":"2024-01-15T10:30:00Z","author":"agent"}',
+    ]
+    events.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode() + b"\r\n")
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "slakeeper"),
+            "evaluate",
+            "-c",
+            str(config),
+            "-e",
+            str(events),
+            "--at",
+            "2024-01-15T12:00:00Z",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[0])["elapsed_seconds"] == 1800

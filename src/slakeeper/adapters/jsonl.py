@@ -21,6 +21,8 @@ def read_records(
     for number, raw in enumerate(stream, 1):
         if on_bytes is not None:
             on_bytes(len(raw))
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte order mark
+            raw = raw[3:]
         try:
             yield number, loads(raw)
         except orjson.JSONDecodeError as exc:
