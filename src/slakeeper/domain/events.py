@@ -87,9 +87,6 @@ class Event(NamedTuple):
             and self.score == other.score
         )
 
-    def label(self) -> str:
-        return f"line {self.line}" if self.line else f"event {self.id!r}"
-
     def as_dict(self) -> dict[str, Any]:
         """The event in SPEC §4 form, instants in UTC."""
         out: dict[str, Any] = {"id": self.id, "ticket": self.ticket, "type": self.type}

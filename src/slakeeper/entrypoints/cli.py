@@ -94,6 +94,19 @@ def _open_events(stack: ExitStack, events: str) -> BinaryIO:
         _fail([f"{events}: cannot read the file: {exc.strerror or exc}"])
 
 
+@contextmanager
+def _event_records(events: str, progress: bool = False) -> Iterator[Iterator[tuple[int, object]]]:
+    """The events file (or standard input) as records; bad events end the command with exit 2."""
+    source = "<stdin>" if events == "-" else events
+    with ExitStack() as stack:
+        stream = _open_events(stack, events)
+        bar = _progress(stack, stream, events) if progress else None
+        try:
+            yield read_records(stream, bar)
+        except EventError as exc:
+            _fail(EventError(exc.issues, source).lines())
+
+
 @app.command("evaluate")
 def evaluate_command(
     config: ConfigOption,
@@ -105,15 +118,8 @@ def evaluate_command(
 ) -> None:
     """Print every clock of every ticket at an instant (SPEC §6)."""
     sla, now = _config_and_instant(config, at)
-    source = "<stdin>" if events == "-" else events
-    with ExitStack() as stack:
-        stream = _open_events(stack, events)
-        progress = _progress(stack, stream, events)
-        try:
-            with _bulk():
-                result = evaluate(sla, read_records(stream, progress), now)
-        except EventError as exc:
-            _fail(EventError(exc.issues, source).lines())
+    with _event_records(events, progress=True) as records, _bulk():
+        result = evaluate(sla, records, now)
     if output is OutputFormat.table:
         clock_table(result.clocks, result.events, result.tickets)
         return
@@ -136,13 +142,8 @@ def explain_command(
 ) -> None:
     """Explain every clock of one ticket: which policy applied and why, how it ran, what re-targeted it."""
     sla, now = _config_and_instant(config, at)
-    source = "<stdin>" if events == "-" else events
-    with ExitStack() as stack:
-        stream = _open_events(stack, events)
-        try:
-            found = explain_ticket(sla, read_records(stream), ticket, now)
-        except EventError as exc:
-            _fail(EventError(exc.issues, source).lines())
+    with _event_records(events) as records:
+        found = explain_ticket(sla, records, ticket, now)
     if output is ExplainFormat.json:
         sys.stdout.write(
             json.dumps([explanation_dict(e) for e in found], ensure_ascii=False, indent=2)

@@ -6,8 +6,6 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import orjson
-
 from slakeeper.adapters.config_file import parse_document
 from slakeeper.bootstrap import Services
 from slakeeper.service.configuration import put_config
@@ -36,7 +34,7 @@ def load_demo(svc: Services, config_path: Path, tickets: int, days: int) -> tupl
         chunk = list(itertools.islice(stream, BATCH))
         if not chunk:
             break
-        records = [(number * BATCH + i, orjson.loads(orjson.dumps(e))) for i, e in enumerate(chunk)]
+        records: list[tuple[int, object]] = [(number * BATCH + i, e) for i, e in enumerate(chunk)]
         stored += ingest_events(svc.uow, svc.config, records, svc.now(), states=svc.states).accepted
     return version.version, stored
 

@@ -8,7 +8,7 @@ commits. Rows are mapped to plain values explicitly; the store knows nothing of 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -44,9 +44,6 @@ from slakeeper.service.records import (
     TokenRow,
 )
 
-_CHUNK = 500  # rows per IN (...) list
-
-
 _CONFIG_LOCK = 0x534C4B43  # "SLKC": the advisory lock between batches and configuration changes
 _COPY_FROM = 50  # rows; below this a plain INSERT is quicker than setting up a COPY
 
@@ -80,11 +77,6 @@ def _upsert_statement(table: Any, columns: Sequence[str], keys: Sequence[str], l
         f'INSERT INTO "{table.name}" ({names}) SELECT * FROM unnest({arrays}) '
         f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
     )
-
-
-def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
-    for i in range(0, len(items), _CHUNK):
-        yield items[i : i + _CHUNK]
 
 
 class SqlStore:
@@ -460,11 +452,3 @@ class SqlUnitOfWork:
             connection = connection.execution_options(slakeeper_read=True)
             with connection.begin():
                 yield SqlStore(connection)
-
-
-def metric_index(metric: str) -> int:
-    return METRICS.index(metric)
-
-
-def ids_of(rows: Iterable[ClockRow]) -> list[str]:
-    return [r.clock.ticket for r in rows]

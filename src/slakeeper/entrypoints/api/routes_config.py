@@ -116,6 +116,13 @@ def _section(svc: ServicesDep, key: str) -> list[dict[str, Any]]:
     return [item for item in items if isinstance(item, dict)]
 
 
+def _named(svc: ServicesDep, key: str, name: str, what: str) -> dict[str, Any]:
+    for item in _section(svc, key):
+        if item.get("name") == name:
+            return item
+    raise NotFound(f"no {what} {name!r}")
+
+
 @router.get("/calendars", responses=responses(401, 403, 422))
 def list_calendars(svc: ServicesDep, _: StaffDep) -> list[dict[str, Any]]:
     """The calendars of the current configuration, as written."""
@@ -124,10 +131,7 @@ def list_calendars(svc: ServicesDep, _: StaffDep) -> list[dict[str, Any]]:
 
 @router.get("/calendars/{name}", responses=responses(401, 403, 404, 422))
 def get_calendar(name: str, svc: ServicesDep, _: StaffDep) -> dict[str, Any]:
-    for item in _section(svc, "calendars"):
-        if item.get("name") == name:
-            return item
-    raise NotFound(f"no calendar {name!r}")
+    return _named(svc, "calendars", name, "calendar")
 
 
 @router.get("/policies", responses=responses(401, 403, 422))
@@ -138,7 +142,4 @@ def list_policies(svc: ServicesDep, _: StaffDep) -> list[dict[str, Any]]:
 
 @router.get("/policies/{name}", responses=responses(401, 403, 404, 422))
 def get_policy(name: str, svc: ServicesDep, _: StaffDep) -> dict[str, Any]:
-    for item in _section(svc, "policies"):
-        if item.get("name") == name:
-            return item
-    raise NotFound(f"no policy {name!r}")
+    return _named(svc, "policies", name, "policy")
