@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 ## Start the service on embedded defaults: SQLite in ./data, the example SLA and a live demo
 ## history, an admin token printed once, the API on http://127.0.0.1:8000 (docs at /docs).
 run: $(STAMP)
-	$(BIN)/slakeeper serve --demo
+	$(BIN)/slakeeper serve --demo --worker
 
 ## Evaluate the bundled example SLA and ticket history and print every clock as a table.
 evaluate: $(STAMP)

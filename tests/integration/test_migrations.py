@@ -179,7 +179,7 @@ def _widen_column(md: MetaData) -> None:
 
 
 def _add_table(md: MetaData) -> None:
-    Table("alerts", md, Column("id", Integer, primary_key=True))
+    Table("audit_log", md, Column("id", Integer, primary_key=True))
 
 
 @pytest.mark.parametrize(

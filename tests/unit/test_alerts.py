@@ -25,7 +25,8 @@ H = 3_600_000_000
 def config(**extra: Any) -> Any:
     policy = {"name": "P", "calendar": "biz", "targets": {"first_response": {"default": "1h"}}}
     policy.update(extra)
-    return parse_config({"calendars": [BIZ], "policies": [policy]})
+    slack = {"type": "slack", "url": "https://hooks.slack.com/services/T/B/X"}
+    return parse_config({"calendars": [BIZ], "policies": [policy], "channels": {"slack": slack}})
 
 
 def running(started: str, target_h: float, now: str, elapsed_h: float, due: str) -> Clock:
@@ -80,7 +81,7 @@ def test_a_business_offset_after_due_skips_the_night() -> None:
     assert ("escalation", "escalation 1", "2024-01-16T11:00:00Z") in found
 
 
-def test_thresholds_already_passed_fire_now_and_paused_or_stopped_clocks_plan_nothing() -> None:
+def test_passed_thresholds_fire_now_and_paused_or_stopped_clocks_plan_only_their_breach() -> None:
     policy = config(alerts=["50%"]).policies[0]
     clock = running(
         "2024-01-15T10:00:00Z", 1, "2024-01-15T10:40:00Z", 40 / 60, "2024-01-15T11:00:00Z"
@@ -96,6 +97,11 @@ def test_thresholds_already_passed_fire_now_and_paused_or_stopped_clocks_plan_no
         == []
     )
     assert plan(clock._replace(status="achieved"), policy.alerts, (), policy.calendar, now) == []
+    # a clock that stopped (or paused) after its due instant still has its breach to record
+    late = clock._replace(status="achieved", breached=True)
+    assert fired(plan(late, policy.alerts, (), policy.calendar, now)) == [
+        ("breach", "breach", "2024-01-15T11:00:00Z")
+    ]
 
 
 @settings(max_examples=60, deadline=None)

@@ -225,11 +225,14 @@ def plan(
     """What fires for a running clock, and when (µs), as seen at ``now``; soonest first.
 
     ``clock`` is the clock as evaluated at ``now`` (its ``elapsed`` is the business time used by
-    then). Instants already past are included (a worker that was down fires them late);
-    a paused or stopped clock plans nothing.
+    then). Instants already past are included (a worker that was down fires them late).
+    A paused or stopped clock plans only its breach, if it has one: it is re-planned when it
+    runs again, and a clock met meanwhile never warns.
     """
-    if clock.status != "active" or clock.due_at is None:
+    if clock.due_at is None:
         return []
+    if clock.status != "active":
+        return [Firing("breach", "breach", clock.due_at)] if clock.breached else []
     target = clock.target
     firings: list[Firing] = []
 
@@ -254,3 +257,9 @@ def plan(
         firings.append(Firing("escalation", e.key, at))
     firings.sort(key=lambda f: (f.at, f.kind, f.key))
     return firings
+
+
+def next_check(firings: Sequence[Firing], after: int | None = None) -> int | None:
+    """The earliest firing's instant (after ``after`` when given), or None when nothing is left."""
+    found = [f.at for f in firings if after is None or f.at > after]
+    return min(found) if found else None

@@ -7,12 +7,19 @@ configuration is refused, so a user sees all of them at once.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slakeeper.domain.alerts import parse_alerts, parse_escalations
 from slakeeper.domain.calendar import BusinessCalendar
 from slakeeper.domain.calendar_spec import ALWAYS
+from slakeeper.domain.channels import (
+    Route,
+    check_channel_names,
+    parse_channels,
+    parse_link,
+    parse_route,
+)
 from slakeeper.domain.durations import parse_duration
 from slakeeper.domain.errors import CalendarError, ConfigError, Issue
 from slakeeper.domain.policy import (
@@ -27,7 +34,16 @@ from slakeeper.domain.policy import (
 )
 
 REOPEN_MODES = ("continue", "restart")
-_TOP_KEYS = ("calendars", "policies", "system_replies_count", "resolution_on_reopen")
+_TOP_KEYS = (
+    "calendars",
+    "policies",
+    "system_replies_count",
+    "resolution_on_reopen",
+    "channels",
+    "notify",
+    "outbound",
+    "ticket_link",
+)
 _POLICY_KEYS = (
     "name",
     "level",
@@ -39,6 +55,7 @@ _POLICY_KEYS = (
     "pause_statuses",
     "alerts",
     "escalations",
+    "notify",
 )
 _WHEN_KEYS = ("priority", "channel", "group", "tags_any", "tags_all", "tags_none")
 _US = 1_000_000
@@ -50,6 +67,10 @@ class SlaConfig:
     book: PolicyBook
     system_replies_count: bool = False
     resolution_on_reopen: str = "continue"
+    channels: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    notify: Route | None = None  # warnings and breaches of policies without their own route
+    outbound: str | None = None  # the channel that receives actions changing the ticket
+    ticket_link: str | None = None  # a URL with {ticket}
 
     @property
     def policies(self) -> tuple[Policy, ...]:
@@ -73,7 +94,17 @@ def parse_config(document: object) -> SlaConfig:
             issues.append(Issue(str(key), f"unknown field; use {', '.join(_TOP_KEYS)}"))
     broken: set[str] = set()
     calendars = _parse_calendars(document.get("calendars"), issues, broken)
-    policies = _parse_policies(document.get("policies"), calendars, broken, issues)
+    channels = parse_channels(document.get("channels"), issues)
+    known = {**dict.fromkeys(_channel_names(document.get("channels"))), **channels}
+    policies = _parse_policies(document.get("policies"), calendars, broken, known, issues)
+    notify = parse_route(document.get("notify"), "notify", known, issues)
+    outbound = document.get("outbound")
+    if outbound is not None:
+        if isinstance(outbound, str):
+            check_channel_names([outbound], "outbound", known, issues)
+        else:
+            issues.append(Issue("outbound", "the name of the channel of the help desk"))
+    link = parse_link(document.get("ticket_link"), issues)
     replies = document.get("system_replies_count", False)
     if not isinstance(replies, bool):
         issues.append(Issue("system_replies_count", f"{replies!r} must be true or false"))
@@ -86,7 +117,21 @@ def parse_config(document: object) -> SlaConfig:
         reopen = "continue"
     if issues:
         raise ConfigError(issues)
-    return SlaConfig(calendars, PolicyBook.of(tuple(policies)), replies, str(reopen))
+    return SlaConfig(
+        calendars,
+        PolicyBook.of(tuple(policies)),
+        replies,
+        str(reopen),
+        channels,
+        notify,
+        outbound if isinstance(outbound, str) else None,
+        link,
+    )
+
+
+def _channel_names(value: object) -> list[str]:
+    """Names of channels as written, valid or not (so one broken channel is reported once)."""
+    return [n for n in value if isinstance(n, str)] if isinstance(value, Mapping) else []
 
 
 def _parse_calendars(
@@ -129,6 +174,7 @@ def _parse_policies(
     value: object,
     calendars: Mapping[str, BusinessCalendar],
     broken: set[str],
+    channels: Mapping[str, object],
     issues: list[Issue],
 ) -> list[Policy]:
     if value is None:
@@ -141,7 +187,7 @@ def _parse_policies(
     names: set[str] = set()
     for i, item in enumerate(value):
         where = f"policies[{i}]"
-        policy = _parse_policy(item, i, where, calendars, broken, issues)
+        policy = _parse_policy(item, i, where, calendars, broken, channels, issues)
         if policy is None:
             continue
         if policy.name in names:
@@ -157,6 +203,7 @@ def _parse_policy(
     where: str,
     calendars: Mapping[str, BusinessCalendar],
     broken: set[str],
+    channels: Mapping[str, object],
     issues: list[Issue],
 ) -> Policy | None:
     if not isinstance(item, Mapping):
@@ -200,6 +247,12 @@ def _parse_policy(
     pause = _parse_pause(item.get("pause_statuses"), f"{where}.pause_statuses", issues)
     alerts = parse_alerts(item.get("alerts"), f"{where}.alerts", issues)
     escalations = parse_escalations(item.get("escalations"), f"{where}.escalations", issues)
+    for level in escalations:
+        for number, action in enumerate(level.actions):
+            if action.kind == "notify":
+                place = f"{where}.escalations[{level.level - 1}].actions[{number}].notify.channels"
+                check_channel_names(list(action.options["channels"]), place, channels, issues)
+    notify = parse_route(item.get("notify"), f"{where}.notify", channels, issues)
     if len(issues) > before or calendar is None:
         return None
     return Policy(
@@ -214,6 +267,7 @@ def _parse_policy(
         position=index,
         alerts=alerts,
         escalations=escalations,
+        notify=notify,
     )
 
 

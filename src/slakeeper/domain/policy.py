@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from slakeeper.domain.alerts import Alert, Escalation
     from slakeeper.domain.calendar import BusinessCalendar
+    from slakeeper.domain.channels import Route
 
 METRICS = ("first_response", "next_response", "periodic_update", "resolution")
 STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed")
@@ -83,6 +84,7 @@ class Policy:
     position: int = 0  # index in the file
     alerts: tuple[Alert, ...] = ()
     escalations: tuple[Escalation, ...] = ()
+    notify: Route | None = None  # where warnings and breaches go (else the configuration's)
 
     @property
     def specificity(self) -> int:
@@ -125,11 +127,16 @@ class PolicyBook:
 
     policies: tuple[Policy, ...]
     _cache: dict[tuple[object, ...], Selection | None] = field(default_factory=dict)
+    _by_name: dict[str, Policy] = field(default_factory=dict)
 
     @classmethod
     def of(cls, policies: tuple[Policy, ...]) -> PolicyBook:
         ordered = tuple(sorted(policies, key=lambda p: (-p.specificity, p.position)))
-        return cls(ordered)
+        return cls(ordered, {}, {p.name: p for p in ordered})
+
+    def named(self, name: str) -> Policy | None:
+        """The policy called ``name`` (a stored clock names the policy it was judged by)."""
+        return self._by_name.get(name)
 
     def select(self, metric: str, attrs: Attributes) -> Selection | None:
         key = (metric, *attrs[:6])

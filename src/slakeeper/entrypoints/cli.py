@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -163,6 +164,10 @@ def serve_command(
         bool,
         typer.Option(help="On an empty database: load the example SLA and a live demo history."),
     ] = False,
+    worker: Annotated[
+        bool,
+        typer.Option(help="Also start the monitoring worker (`slakeeper worker`) beside the API."),
+    ] = False,
 ) -> None:
     """Run the HTTP API: migrate the database, then serve (SLAKEEPER_DATABASE_URL, default SQLite)."""
     import uvicorn
@@ -189,7 +194,66 @@ def serve_command(
     listen_port = port or settings.port
     typer.echo(f"slakeeper {__version__} on http://{listen_host}:{listen_port}  (API docs: /docs)")
     typer.echo(f"database: {svc.engine.url.render_as_string(hide_password=True)}")
-    uvicorn.run(create_app(svc), host=listen_host, port=listen_port, log_level="info")
+    child = _start_worker(settings) if worker else None
+    try:
+        uvicorn.run(create_app(svc), host=listen_host, port=listen_port, log_level="info")
+    finally:
+        if child is not None:
+            child.terminate()
+            child.wait(10)
+
+
+def _start_worker(settings: object) -> subprocess.Popen[bytes]:
+    """The monitoring worker as a child process on the same database (its own interpreter, so
+    sending never competes with the API for the GIL)."""
+    from slakeeper.settings import Settings
+
+    assert isinstance(settings, Settings)
+    env = {**os.environ, "SLAKEEPER_DATABASE_URL": settings.resolved_database_url()}
+    typer.echo("monitoring worker started (slakeeper worker)")
+    return subprocess.Popen([sys.executable, "-m", "slakeeper.entrypoints.cli", "worker"], env=env)
+
+
+@app.command("worker")
+def worker_command(
+    threads: Annotated[int, typer.Option(min=1, max=256, help="Deliveries sent at once.")] = 8,
+    poll: Annotated[
+        float, typer.Option(min=0.01, max=60, help="Seconds between looks for new work.")
+    ] = 0.2,
+    once: Annotated[
+        bool, typer.Option(help="Fire and send what is due now, then exit (for cron or tests).")
+    ] = False,
+    templates: Annotated[
+        Path | None,
+        typer.Option(help="A folder of message templates that override the built-in ones."),
+    ] = None,
+) -> None:
+    """Run the monitoring worker: warnings, breaches and escalations, sent through the channels.
+
+    Reads SLAKEEPER_DATABASE_URL like `serve`; several workers may share one PostgreSQL database.
+    """
+    import logging
+    import signal
+
+    from slakeeper.adapters.notify.factory import ChannelFactory
+    from slakeeper.bootstrap import bootstrap
+    from slakeeper.entrypoints.worker import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    svc = bootstrap()
+    channels = ChannelFactory(templates=templates)
+    runner = Worker(svc, channels, threads=threads, poll_s=poll)
+    try:
+        if once:
+            fired, sent = runner.run_once()
+            typer.echo(f"fired {fired} alert(s), made {sent} delivery attempt(s)")
+            return
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, lambda *_: runner.stop.set())
+        typer.echo(f"slakeeper worker on {svc.engine.url.render_as_string(hide_password=True)}")
+        runner.run()
+    finally:
+        channels.close()
 
 
 def _tune_collector() -> None:
@@ -344,3 +408,7 @@ def main() -> None:
 def _print_issues(issues: tuple[Issue, ...]) -> None:
     for issue in issues:
         print(str(issue), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

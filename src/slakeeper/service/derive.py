@@ -18,6 +18,7 @@ from threading import Lock
 
 import orjson
 
+from slakeeper.domain.alerts import next_check, plan
 from slakeeper.domain.clocks import Clock, clocks
 from slakeeper.domain.config import SlaConfig
 from slakeeper.domain.errors import Issue
@@ -100,6 +101,18 @@ def _blame(failed: str, new: Sequence[Event], labels: Mapping[str, str], exc: Ba
     culprits = [labels[e.id] for e in new if e.id in labels]
     where = culprits[0] if culprits else f"event {failed!r}"
     return Issue(where, f"does not fit the ticket's stored history: {exc}")
+
+
+def _next_check(config: SlaConfig, clock: Clock, at: int) -> int | None:
+    """The first instant the monitoring worker has something to fire for ``clock`` (as at ``at``).
+
+    Thresholds already passed plan at ``at``: the worker records them unless they were fired
+    before (exactly one alert per clock and threshold).
+    """
+    policy = config.book.named(clock.policy)
+    if policy is None:
+        return None
+    return next_check(plan(clock, policy.alerts, policy.escalations, policy.calendar, at))
 
 
 def _same_row(old: Clock, new: Clock) -> bool:
@@ -199,7 +212,10 @@ def _write(
         if stored is None:
             replaced.append(ticket)
             replacing.extend(
-                ClockRow(c, a.customer, a.service, a.group, a.priority, at) for c in current
+                ClockRow(
+                    c, a.customer, a.service, a.group, a.priority, at, _next_check(config, c, at)
+                )
+                for c in current
             )
             kept = current
         else:
@@ -210,7 +226,17 @@ def _write(
                 if old is not None and _same_row(old, c):
                     kept.append(old)
                 else:
-                    changed.append(ClockRow(c, a.customer, a.service, a.group, a.priority, at))
+                    changed.append(
+                        ClockRow(
+                            c,
+                            a.customer,
+                            a.service,
+                            a.group,
+                            a.priority,
+                            at,
+                            _next_check(config, c, at),
+                        )
+                    )
                     kept.append(c)
             gone.extend((ticket, metric, cycle) for metric, cycle in before)
         updated.append(

@@ -6,14 +6,23 @@ opens one transaction and yields a store, committing when the block succeeds.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from slakeeper.service.records import (
+        AlertFilter,
+        AlertRow,
+        Attempt,
+        AttemptRow,
         ClockFilter,
         ClockRow,
+        DeliveryOutcome,
+        DeliveryRow,
+        Message,
+        NewAlert,
+        NewDelivery,
         StoredConfig,
         StoredEvent,
         TicketRow,
@@ -55,6 +64,20 @@ class Store(Protocol):
     def token_by_hash(self, token_hash: str) -> TokenRow | None: ...
     def tokens(self) -> list[TokenRow]: ...
     def revoke_token(self, token_id: int, now: int) -> bool: ...
+    # monitoring
+    def claim_due_clocks(self, now: int, limit: int) -> list[ClockRow]: ...
+    def set_next_checks(self, items: Sequence[tuple[str, str, int, int | None]]) -> None: ...
+    def insert_alerts(self, rows: Sequence[NewAlert]) -> list[AlertRow]: ...
+    def insert_deliveries(self, rows: Sequence[NewDelivery]) -> None: ...
+    def claim_deliveries(
+        self, now: int, limit: int, lease_until: int
+    ) -> list[tuple[DeliveryRow, AlertRow]]: ...
+    def record_outcomes(self, outcomes: Sequence[DeliveryOutcome]) -> None: ...
+    def requeue_delivery(self, delivery_id: int, now: int) -> DeliveryRow | None: ...
+    def alerts(self, f: AlertFilter, before: int | None, limit: int) -> list[AlertRow]: ...
+    def deliveries_of(self, alert_ids: Sequence[int]) -> list[DeliveryRow]: ...
+    def attempts_of(self, delivery_ids: Sequence[int]) -> list[AttemptRow]: ...
+    def next_wakeup(self) -> int | None: ...
 
 
 class UnitOfWork(Protocol):
@@ -66,3 +89,20 @@ class UnitOfWork(Protocol):
 
 Now = Callable[[], int]
 """The system clock as µs since the epoch; only entry points create one."""
+
+
+class Channel(Protocol):
+    """A way to reach people or a help desk: one attempt per call, never raising."""
+
+    def deliver(self, message: Message) -> Attempt: ...
+
+
+class Channels(Protocol):
+    """Builds (and may keep) the channel a configuration entry describes.
+
+    ``spec`` is a channel of the configuration's ``channels`` section (``type`` and its options,
+    secrets still as ``${NAME}``); raises ``ValueError`` naming what is missing when it cannot
+    be used (an unset environment variable, say).
+    """
+
+    def channel(self, spec: Mapping[str, Any]) -> Channel: ...

@@ -81,7 +81,7 @@ def bring_forward(row: ClockRow, config: SlaConfig, now: int) -> Clock:
     clock = row.clock
     if clock.status != "active" or now <= row.derived_at:
         return clock
-    policy = next((p for p in config.policies if p.name == clock.policy), None)
+    policy = config.book.named(clock.policy)
     if policy is None:
         return clock
     elapsed = clock.elapsed + policy.calendar.elapsed_us(row.derived_at, now)

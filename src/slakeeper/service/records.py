@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from slakeeper.domain.clocks import Clock
 
@@ -46,6 +48,7 @@ class ClockRow:
     group: str | None
     priority: str | None
     derived_at: int
+    next_check_at: int | None = None  # when the monitoring worker next has something to fire
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,3 +73,128 @@ class ClockFilter:
     due_after: int | None = None
     due_before: int | None = None
     now: int = 0  # for breached: an active clock past its due instant is breached now
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """What a channel delivers: one fired alert (its JSON payload, see docs/semantics.md §9),
+    to these recipients, as delivery number ``delivery`` (receivers deduplicate on the alert id)."""
+
+    alert: Mapping[str, Any]
+    recipients: tuple[str, ...]
+    delivery: int
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """The outcome of one delivery attempt: ``status`` is the HTTP status or SMTP reply code
+    (None when no answer came); ``error`` is empty when the message was delivered."""
+
+    status: int | None
+    error: str = ""
+    retryable: bool = True
+
+    @property
+    def delivered(self) -> bool:
+        return not self.error
+
+
+@dataclass(frozen=True, slots=True)
+class NewAlert:
+    """An alert to record: unique by (ticket, metric, cycle, kind, threshold)."""
+
+    ticket: str
+    metric: str
+    cycle: int
+    kind: str  # warning | breach | escalation
+    threshold: str  # "75%", "30m before", "breach", "escalation 2"
+    policy: str
+    customer: str | None
+    planned_at: int
+    fired_at: int
+    late: bool
+    payload: Mapping[str, Any]
+
+    @property
+    def key(self) -> tuple[str, str, int, str, str]:
+        return (self.ticket, self.metric, self.cycle, self.kind, self.threshold)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRow:
+    id: int
+    ticket: str
+    metric: str
+    cycle: int
+    kind: str
+    threshold: str
+    policy: str
+    customer: str | None
+    planned_at: int
+    fired_at: int
+    late: bool
+    payload: Mapping[str, Any]
+
+    @property
+    def key(self) -> tuple[str, str, int, str, str]:
+        return (self.ticket, self.metric, self.cycle, self.kind, self.threshold)
+
+    @property
+    def public_id(self) -> str:
+        """The id every message carries; receivers deduplicate on it."""
+        return f"alert-{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class NewDelivery:
+    alert_id: int
+    action: str  # notify | webhook | reassign | raise_priority | add_tag
+    channel: str  # a configured channel's name, or "webhook" for a webhook action's own URL
+    spec: Mapping[str, Any]  # {"to": [...]} and, per action, {"url", "secret"} or {"action"}
+    status: str  # pending | skipped
+    next_attempt_at: int | None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRow:
+    id: int
+    alert_id: int
+    action: str
+    channel: str
+    spec: Mapping[str, Any]
+    status: str  # pending | delivered | dead | skipped
+    attempts: int
+    next_attempt_at: int | None
+    delivered_at: int | None
+    last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRow:
+    delivery_id: int
+    number: int
+    at: int
+    status: int | None
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryOutcome:
+    """What became of one claimed delivery: its attempt and the row's new state."""
+
+    delivery_id: int
+    attempt: AttemptRow
+    status: str  # delivered | pending | dead
+    next_attempt_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertFilter:
+    ticket: str | None = None
+    customer: str | None = None
+    kind: str | None = None
+    late: bool | None = None
+    delivery: str | None = None  # alerts with a delivery in this status (dead: the dead letters)
+    fired_after: int | None = None
+    fired_before: int | None = None

@@ -30,14 +30,22 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.types import BigInteger as BigIntegerType
 
 from slakeeper.adapters.db import tables as t
 from slakeeper.adapters.db.engine import is_sqlite
 from slakeeper.domain.clocks import Clock
 from slakeeper.domain.policy import METRICS
 from slakeeper.service.records import (
+    AlertFilter,
+    AlertRow,
+    AttemptRow,
     ClockFilter,
     ClockRow,
+    DeliveryOutcome,
+    DeliveryRow,
+    NewAlert,
+    NewDelivery,
     StoredConfig,
     StoredEvent,
     TicketRow,
@@ -198,6 +206,13 @@ class SqlStore:
                 for row in rows:
                     copy.write_row([row[c] for c in columns])
 
+    def _one_of_ids(self, column: Any, values: Sequence[int]) -> Any:
+        """``column`` is one of these integers, as one bound parameter (see :meth:`_one_of`)."""
+        if self._sqlite:
+            listed = func.json_each(orjson.dumps(list(values)).decode()).table_valued("value")
+            return column.in_(select(listed.c.value))
+        return column == any_(cast(list(values), ARRAY(BigIntegerType)))
+
     def _one_of(self, column: Any, values: Sequence[str]) -> Any:
         """``column`` is one of ``values``, as ONE bound parameter (an array on PostgreSQL, a JSON
         list on SQLite): an expanding ``IN (...)`` is re-rendered on every call, which grows
@@ -345,6 +360,257 @@ class SqlStore:
         )
         return {(row[0], row[1]): int(row[2]) for row in rows}
 
+    # -- monitoring ----------------------------------------------------------------------------
+
+    def claim_due_clocks(self, now: int, limit: int) -> list[ClockRow]:
+        """Clocks with something to fire by ``now``, oldest first, held until commit.
+
+        On PostgreSQL ``FOR UPDATE SKIP LOCKED``: several workers take disjoint batches and
+        never wait for each other (nor for a batch of events holding a clock).
+        """
+        c = t.clocks.c
+        stmt = (
+            select(t.clocks)
+            .where(c.next_check_at <= now)
+            .order_by(c.next_check_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [_clock_row(row) for row in self.connection.execute(stmt)]
+
+    def set_next_checks(self, items: Sequence[tuple[str, str, int, int | None]]) -> None:
+        if not items:
+            return
+        if self._sqlite:
+            c = t.clocks.c
+            stmt = _STATEMENTS.get(("next_check", True))
+            if stmt is None:
+                stmt = (
+                    update(t.clocks)
+                    .where(
+                        c.ticket == bindparam("b_ticket"),
+                        c.metric == bindparam("b_metric"),
+                        c.cycle == bindparam("b_cycle"),
+                    )
+                    .values(next_check_at=bindparam("b_next"))
+                )
+                _STATEMENTS[("next_check", True)] = stmt
+            self.connection.execute(
+                stmt,
+                [
+                    {"b_ticket": i[0], "b_metric": i[1], "b_cycle": i[2], "b_next": i[3]}
+                    for i in items
+                ],
+            )
+            return
+        self.connection.exec_driver_sql(
+            "UPDATE clocks AS c SET next_check_at = v.n "
+            "FROM unnest(%s::text[], %s::text[], %s::integer[], %s::bigint[]) AS v(t, m, cy, n) "
+            "WHERE c.ticket = v.t AND c.metric = v.m AND c.cycle = v.cy",
+            tuple([i[k] for i in items] for k in range(4)),
+        )
+
+    def insert_alerts(self, rows: Sequence[NewAlert]) -> list[AlertRow]:
+        """Record alerts not recorded before (one per clock and threshold); the new ones."""
+        if not rows:
+            return []
+        values = [
+            {
+                "ticket": r.ticket,
+                "metric": r.metric,
+                "cycle": r.cycle,
+                "kind": r.kind,
+                "threshold": r.threshold,
+                "policy": r.policy,
+                "customer": r.customer,
+                "planned_at": r.planned_at,
+                "fired_at": r.fired_at,
+                "late": r.late,
+                "payload": orjson.dumps(r.payload).decode(),
+            }
+            for r in rows
+        ]
+        if self._sqlite:
+            # one statement per row: RETURNING tells which were new (a conflict returns nothing)
+            stmt = self._insert_ignore(t.alerts).on_conflict_do_nothing().returning(t.alerts.c.id)
+            inserted: list[AlertRow] = []
+            for row, value in zip(rows, values, strict=True):
+                found = self.connection.execute(stmt, value).scalar()
+                if found is not None:
+                    inserted.append(_new_alert_row(int(found), row))
+            return inserted
+        columns = tuple(values[0])
+        names = ", ".join(f'"{c}"' for c in columns)
+        arrays = ", ".join(f"%s::{_PG_TYPES[type(t.alerts.c[c].type).__name__]}[]" for c in columns)
+        result = self.connection.exec_driver_sql(
+            f"INSERT INTO alerts ({names}) SELECT * FROM unnest({arrays}) "
+            "ON CONFLICT DO NOTHING RETURNING id, ticket, metric, cycle, kind, threshold",
+            tuple([v[c] for v in values] for c in columns),
+        )
+        by_key = {r.key: r for r in rows}
+        return [_new_alert_row(int(found[0]), by_key[tuple(found[1:])]) for found in result]
+
+    def insert_deliveries(self, rows: Sequence[NewDelivery]) -> None:
+        self._append(
+            t.deliveries,
+            [
+                {
+                    "alert_id": r.alert_id,
+                    "action": r.action,
+                    "channel": r.channel,
+                    "spec": orjson.dumps(r.spec).decode(),
+                    "status": r.status,
+                    "attempts": 0,
+                    "next_attempt_at": r.next_attempt_at,
+                    "delivered_at": None,
+                    "last_error": r.note,
+                }
+                for r in rows
+            ],
+        )
+
+    def claim_deliveries(
+        self, now: int, limit: int, lease_until: int
+    ) -> list[tuple[DeliveryRow, AlertRow]]:
+        """Pending deliveries due by ``now``, soonest first, leased until ``lease_until``: if the
+        worker dies while sending, another takes them up when the lease runs out."""
+        d = t.deliveries.c
+        ids = [
+            int(i)
+            for i in self.connection.execute(
+                select(d.id)
+                .where(d.status == "pending", d.next_attempt_at <= now)
+                .order_by(d.next_attempt_at, d.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).scalars()
+        ]
+        if not ids:
+            return []
+        self.connection.execute(
+            update(t.deliveries)
+            .where(self._one_of_ids(d.id, ids))
+            .values(next_attempt_at=lease_until)
+        )
+        rows = self.connection.execute(
+            select(t.deliveries, t.alerts)
+            .join(t.alerts, t.alerts.c.id == d.alert_id)
+            .where(self._one_of_ids(d.id, ids))
+            .order_by(d.next_attempt_at, d.id)
+        )
+        return [(_delivery_row(r), _alert_row(r, offset=len(t.deliveries.c))) for r in rows]
+
+    def record_outcomes(self, outcomes: Sequence[DeliveryOutcome]) -> None:
+        if not outcomes:
+            return
+        self.connection.execute(
+            insert(t.delivery_attempts),
+            [
+                {
+                    "delivery_id": o.attempt.delivery_id,
+                    "number": o.attempt.number,
+                    "at": o.attempt.at,
+                    "status": o.attempt.status,
+                    "error": o.attempt.error,
+                }
+                for o in outcomes
+            ],
+        )
+        d = t.deliveries.c
+        stmt = _STATEMENTS.get(("outcome",))
+        if stmt is None:
+            stmt = (
+                update(t.deliveries)
+                .where(d.id == bindparam("b_id"))
+                .values(
+                    status=bindparam("b_status"),
+                    attempts=bindparam("b_attempts"),
+                    next_attempt_at=bindparam("b_next"),
+                    delivered_at=bindparam("b_delivered"),
+                    last_error=bindparam("b_error"),
+                )
+            )
+            _STATEMENTS[("outcome",)] = stmt
+        self.connection.execute(
+            stmt,
+            [
+                {
+                    "b_id": o.delivery_id,
+                    "b_status": o.status,
+                    "b_attempts": o.attempt.number,
+                    "b_next": o.next_attempt_at,
+                    "b_delivered": o.attempt.at if o.status == "delivered" else None,
+                    "b_error": o.attempt.error or None,
+                }
+                for o in outcomes
+            ],
+        )
+
+    def requeue_delivery(self, delivery_id: int, now: int) -> DeliveryRow | None:
+        """A dead (or skipped) delivery goes back to pending, to be tried again at once."""
+        d = t.deliveries.c
+        self.connection.execute(
+            update(t.deliveries)
+            .where(d.id == delivery_id, d.status.in_(("dead", "skipped")))
+            .values(status="pending", next_attempt_at=now)
+        )
+        row = self.connection.execute(select(t.deliveries).where(d.id == delivery_id)).first()
+        return None if row is None else _delivery_row(row)
+
+    def alerts(self, f: AlertFilter, before: int | None, limit: int) -> list[AlertRow]:
+        """Alerts matching ``f``, newest first, with ids below the cursor ``before``."""
+        a = t.alerts.c
+        conditions: list[Any] = []
+        for column, value in (
+            (a.ticket, f.ticket),
+            (a.customer, f.customer),
+            (a.kind, f.kind),
+            (a.late, f.late),
+        ):
+            if value is not None:
+                conditions.append(column == value)
+        if f.fired_after is not None:
+            conditions.append(a.fired_at >= f.fired_after)
+        if f.fired_before is not None:
+            conditions.append(a.fired_at < f.fired_before)
+        if f.delivery is not None:
+            d = t.deliveries.c
+            conditions.append(a.id.in_(select(d.alert_id).where(d.status == f.delivery)))
+        if before is not None:
+            conditions.append(a.id < before)
+        stmt = select(t.alerts).where(*conditions).order_by(a.id.desc()).limit(limit)
+        return [_alert_row(row) for row in self.connection.execute(stmt)]
+
+    def deliveries_of(self, alert_ids: Sequence[int]) -> list[DeliveryRow]:
+        if not alert_ids:
+            return []
+        d = t.deliveries.c
+        rows = self.connection.execute(
+            select(t.deliveries).where(self._one_of_ids(d.alert_id, alert_ids)).order_by(d.id)
+        )
+        return [_delivery_row(row) for row in rows]
+
+    def attempts_of(self, delivery_ids: Sequence[int]) -> list[AttemptRow]:
+        if not delivery_ids:
+            return []
+        x = t.delivery_attempts.c
+        rows = self.connection.execute(
+            select(t.delivery_attempts)
+            .where(self._one_of_ids(x.delivery_id, delivery_ids))
+            .order_by(x.delivery_id, x.number)
+        )
+        return [AttemptRow(*row) for row in rows]
+
+    def next_wakeup(self) -> int | None:
+        """The earliest instant the worker has something to do (a check or a delivery)."""
+        c, d = t.clocks.c, t.deliveries.c
+        check = self.connection.execute(select(func.min(c.next_check_at))).scalar()
+        send = self.connection.execute(
+            select(func.min(d.next_attempt_at)).where(d.status == "pending")
+        ).scalar()
+        found = [int(v) for v in (check, send) if v is not None]
+        return min(found) if found else None
+
     # -- tokens --------------------------------------------------------------------------------
 
     def add_token(
@@ -405,6 +671,7 @@ def _clock_values(row: ClockRow, version: int | None) -> dict[str, Any]:
         "priority": row.priority,
         "derived_at": row.derived_at,
         "config_version": version,
+        "next_check_at": row.next_check_at,
     }
 
 
@@ -422,7 +689,44 @@ def _clock_row(row: Any) -> ClockRow:
         row.due_at,
         bool(row.breached),
     )
-    return ClockRow(clock, row.customer, row.service, row.group_name, row.priority, row.derived_at)
+    return ClockRow(
+        clock,
+        row.customer,
+        row.service,
+        row.group_name,
+        row.priority,
+        row.derived_at,
+        row.next_check_at,
+    )
+
+
+def _new_alert_row(alert_id: int, r: NewAlert) -> AlertRow:
+    return AlertRow(
+        alert_id,
+        r.ticket,
+        r.metric,
+        r.cycle,
+        r.kind,
+        r.threshold,
+        r.policy,
+        r.customer,
+        r.planned_at,
+        r.fired_at,
+        r.late,
+        r.payload,
+    )
+
+
+def _alert_row(row: Any, offset: int = 0) -> AlertRow:
+    v = tuple(row)[offset:]
+    return AlertRow(
+        v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], bool(v[10]), orjson.loads(v[11])
+    )
+
+
+def _delivery_row(row: Any) -> DeliveryRow:
+    v = tuple(row)[: len(t.deliveries.c)]
+    return DeliveryRow(v[0], v[1], v[2], v[3], orjson.loads(v[4]), *v[5:])
 
 
 class SqlUnitOfWork:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 NAMING = {
@@ -88,9 +89,62 @@ clocks = Table(
     Column("priority", Text, nullable=True),
     Column("derived_at", BigInteger, nullable=False),  # the instant the row was computed for
     Column("config_version", Integer, nullable=True),
+    # the next instant the monitoring worker has something to fire for this clock; NULL: nothing
+    Column("next_check_at", BigInteger, nullable=True),
     Index("ix_clocks_status_due_at", "status", "due_at"),
+    Index("ix_clocks_next_check_at", "next_check_at"),
     Index("ix_clocks_due_at", "due_at"),
     Index("ix_clocks_customer", "customer"),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("ticket", Text, nullable=False),
+    Column("metric", String(40), nullable=False),
+    Column("cycle", Integer, nullable=False),
+    Column("kind", String(20), nullable=False),  # warning | breach | escalation
+    Column("threshold", Text, nullable=False),  # "75%", "30m before", "breach", "escalation 2"
+    Column("policy", Text, nullable=False),
+    Column("customer", Text, nullable=True, index=True),
+    Column("planned_at", BigInteger, nullable=False),
+    Column("fired_at", BigInteger, nullable=False),
+    Column("late", Boolean, nullable=False),
+    Column("payload", Text, nullable=False),  # the message every channel renders (JSON)
+    UniqueConstraint("ticket", "metric", "cycle", "kind", "threshold"),
+    Index("ix_alerts_fired_at", "fired_at"),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("alert_id", BigInteger, ForeignKey("alerts.id"), nullable=False, index=True),
+    Column("action", String(20), nullable=False),  # notify | webhook | reassign | ...
+    Column("channel", Text, nullable=False),  # a configured channel's name, or "webhook"
+    Column("spec", Text, nullable=False),  # recipients and options of this delivery (JSON)
+    # pending | delivered | dead | skipped (older than the catch-up limit)
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", BigInteger, nullable=True),  # pending: when to (re)try
+    Column("delivered_at", BigInteger, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+)
+
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column("delivery_id", BigInteger, ForeignKey("deliveries.id"), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("at", BigInteger, nullable=False),
+    Column("status", Integer, nullable=True),  # HTTP status or SMTP reply code
+    Column("error", Text, nullable=False),  # empty when delivered
 )
 
 api_tokens = Table(

@@ -1,0 +1,108 @@
+"""The monitoring worker: fires warnings, breaches and escalations and sends them.
+
+Two loops share one process: *firing* records what is due (``service/monitor.py``) and wakes
+*sending* (``service/delivery.py``), which sends through the channels with a pool of threads, so
+a slow receiver never holds back the next firing. Both wake at the next instant the store says
+something is due, or after ``poll`` seconds (events arriving through the API can bring a check
+forward). Several workers can share one PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from slakeeper.bootstrap import Services
+from slakeeper.service.delivery import RetryPolicy, Sender
+from slakeeper.service.monitor import FiringRules, tick
+from slakeeper.service.ports import Channels
+
+log = logging.getLogger("slakeeper.worker")
+_US = 1_000_000
+
+
+@dataclass
+class Worker:
+    svc: Services
+    channels: Channels
+    rules: FiringRules = field(default_factory=FiringRules)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    threads: int = 8
+    poll_s: float = 0.2
+    stop: threading.Event = field(default_factory=threading.Event)
+    _work: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="send")
+        self.sender = Sender(
+            self.svc.uow,
+            self.svc.config,
+            self.channels,
+            self.svc.now,
+            self.retry,
+            random.Random(),
+            self._executor,
+        )
+
+    def fire_due(self) -> int:
+        """Record everything due now; the number of alerts recorded."""
+        recorded = 0
+        while True:
+            result = tick(self.svc.uow, self.svc.config, self.svc.now(), self.rules)
+            recorded += result.alerts
+            if result.deliveries:
+                self._work.set()
+            if result.clocks < self.rules.batch:
+                return recorded
+
+    def send_due(self) -> int:
+        """Send every delivery due now; the number of attempts made."""
+        sent = 0
+        while True:
+            done = self.sender.round()
+            sent += done
+            if done < self.retry.batch:
+                return sent
+
+    def run_once(self) -> tuple[int, int]:
+        """Fire and send what is due now, then return (alerts recorded, attempts made)."""
+        return self.fire_due(), self.send_due()
+
+    def _wait(self, event: threading.Event | None) -> None:
+        with self.svc.uow.read() as store:
+            wake = store.next_wakeup()
+        pause = self.poll_s
+        if wake is not None:
+            pause = min(pause, max(0.0, (wake - self.svc.now()) / _US))
+        if event is not None:
+            event.wait(pause)
+            event.clear()
+        else:
+            self.stop.wait(pause)
+
+    def _loop(self, step: str) -> None:
+        work = getattr(self, step)
+        while not self.stop.is_set():
+            try:
+                done = work()
+            except Exception:  # the worker keeps going; the store's transaction rolled back
+                log.exception("monitoring worker: %s failed; retrying", step)
+                self.stop.wait(1.0)
+                continue
+            if not done:
+                self._wait(self._work if step == "send_due" else None)
+
+    def run(self) -> None:
+        """Run until :attr:`stop` is set."""
+        sender = threading.Thread(target=self._loop, args=("send_due",), name="sending")
+        sender.start()
+        try:
+            self._loop("fire_due")
+        finally:
+            self.stop.set()
+            self._work.set()
+            sender.join()
+            self._executor.shutdown(wait=True)

@@ -1,0 +1,228 @@
+"""The monitoring worker end to end on each database: alerts fire once, on time, re-planned when
+the clock changes, caught up late after downtime, and delivered to a real receiver on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from slakeeper.adapters.db import tables
+from slakeeper.adapters.db.store import SqlUnitOfWork
+from slakeeper.adapters.notify.factory import ChannelFactory
+from slakeeper.bootstrap import Services
+from slakeeper.domain.events import format_instant
+from slakeeper.entrypoints.worker import Worker
+from slakeeper.service.configuration import ConfigCache, put_config
+from slakeeper.service.delivery import retry
+from slakeeper.service.ingest import ingest_events
+from slakeeper.service.records import AlertFilter
+from slakeeper.settings import Settings
+from tests.factories import Events, config, policy, records, us
+from tests.receivers import HttpReceiver
+
+
+class Clock:
+    def __init__(self, at: str) -> None:
+        self.us = us(at)
+
+    def __call__(self) -> int:
+        return self.us
+
+    def set(self, at: str) -> None:
+        self.us = us(at)
+
+
+@pytest.fixture
+def receiver() -> Iterator[HttpReceiver]:
+    r = HttpReceiver()
+    yield r
+    r.close()
+
+
+class Desk:
+    """A store with a configuration, a worker on a test clock, and a receiver."""
+
+    def __init__(self, engine: Engine, receiver: HttpReceiver, **policy_extra: Any) -> None:
+        self.clock = Clock("2024-01-15T09:00:00Z")
+        self.svc = Services(Settings(), engine, SqlUnitOfWork(engine), ConfigCache(), self.clock)
+        doc = config(policy(targets={"first_response": {"high": "1h"}}))
+        doc["policies"][0].update(
+            {
+                "alerts": ["50%"],
+                "escalations": [
+                    {
+                        "at": "30m after",
+                        "actions": [
+                            {"webhook": {"url": receiver.base + "/escalate"}},
+                            {"add_tag": "escalated"},
+                        ],
+                    }
+                ],
+                **policy_extra,
+            }
+        )
+        doc["channels"] = {
+            "hook": {"type": "webhook", "url": receiver.url, "secret": "${HOOK_SECRET}"},
+            "desk": {"type": "webhook", "url": receiver.base + "/desk"},
+        }
+        doc["notify"] = {"channels": ["hook"]}
+        doc["outbound"] = "desk"
+        doc["ticket_link"] = "https://desk.example.com/tickets/{ticket}"
+        put_config(self.svc.uow, self.svc.config, doc, "test", "test", self.clock())
+        self.factory = ChannelFactory(env={"HOOK_SECRET": "s3cret"})
+        self.worker = Worker(self.svc, self.factory, threads=2)
+        self.events = Events()
+
+    def send(self, *events: dict[str, Any]) -> None:
+        ingest_events(self.svc.uow, self.svc.config, records(events), self.clock())
+
+    def run(self, at: str) -> tuple[int, int]:
+        self.clock.set(at)
+        return self.worker.run_once()
+
+    def alerts(self, **f: Any) -> list[Any]:
+        with self.svc.uow.read() as store:
+            return sorted(store.alerts(AlertFilter(**f), None, 1000), key=lambda a: a.id)
+
+    def fired(self) -> list[tuple[str, str, str]]:
+        return [(a.threshold, format_instant(a.planned_at), str(a.late)) for a in self.alerts()]
+
+
+@pytest.fixture
+def desk(engine: Engine, receiver: HttpReceiver) -> Iterator[Desk]:
+    d = Desk(engine, receiver)
+    yield d
+    d.worker._executor.shutdown()
+    d.factory.close()
+
+
+def open_ticket(desk: Desk, at: str = "2024-01-15T10:00:00Z") -> None:
+    desk.clock.set(at)
+    desk.send(desk.events.created(at, priority="high"))
+
+
+def test_each_threshold_fires_once_when_due_and_reaches_the_receiver(
+    desk: Desk, receiver: HttpReceiver
+) -> None:
+    open_ticket(desk)
+    assert desk.run("2024-01-15T10:29:59Z") == (0, 0)
+    assert desk.run("2024-01-15T10:30:00Z") == (1, 1)  # 50% of the 1h first response
+    assert desk.run("2024-01-15T10:30:05Z") == (0, 0)
+    assert desk.run("2024-01-15T11:00:00Z") == (1, 1)  # breach: first response due
+    desk.run("2024-01-15T11:30:00Z")  # escalation 1: its webhook and the outbound tag
+    desk.run("2024-01-15T11:31:00Z")
+    assert [a[0] for a in desk.fired()] == ["50%", "breach", "escalation 1"]
+    assert all(late == "False" for *_, late in desk.fired())
+    paths = [r["path"] for r in receiver.requests]
+    assert paths == ["/hook", "/hook", "/escalate", "/desk"] or paths == [
+        "/hook",
+        "/hook",
+        "/desk",
+        "/escalate",
+    ]
+    warning = receiver.json(0)
+    assert warning["kind"] == "warning"
+    assert warning["threshold"] == "50%"
+    assert warning["ticket"] == "T-1"
+    assert warning["metric"] == "first_response"
+    assert warning["time_left_s"] == 1800
+    assert warning["elapsed_s"] == 1800
+    assert warning["link"] == "https://desk.example.com/tickets/T-1"
+    outbound = next(r for r in receiver.requests if r["path"] == "/desk")
+    assert json.loads(outbound["body"])["action"] == {"kind": "add_tag", "tag": "escalated"}
+    assert sorted(receiver.accepted.values()) == [1, 1, 1, 1]
+
+
+def test_a_clock_met_before_its_warning_never_warns(desk: Desk, receiver: HttpReceiver) -> None:
+    open_ticket(desk)
+    desk.clock.set("2024-01-15T10:20:00Z")
+    desk.send(desk.events.reply("2024-01-15T10:20:00Z"))
+    desk.run("2024-01-15T10:30:00Z")
+    desk.run("2024-01-15T12:00:00Z")
+    assert [a[0] for a in desk.fired()] == []
+    assert receiver.requests == []
+
+
+def test_a_pause_moves_the_warning_and_the_resume_re_plans_it(desk: Desk) -> None:
+    open_ticket(desk)
+    desk.clock.set("2024-01-15T10:10:00Z")
+    desk.send(desk.events.status("2024-01-15T10:10:00Z", "pending"))
+    desk.run("2024-01-15T10:45:00Z")  # paused at 10 minutes: nothing is due
+    assert desk.fired() == []
+    desk.clock.set("2024-01-15T12:00:00Z")
+    desk.send(desk.events.status("2024-01-15T12:00:00Z", "open"))
+    desk.run("2024-01-15T12:19:59Z")
+    assert desk.fired() == []
+    desk.run("2024-01-15T12:20:00Z")  # 10 + 20 minutes of running time
+    assert desk.fired() == [("50%", "2024-01-15T12:20:00Z", "False")]
+
+
+def test_after_downtime_it_catches_up_in_order_and_marks_what_is_late(desk: Desk) -> None:
+    open_ticket(desk)
+    desk.run("2024-01-15T13:00:00Z")  # the worker was down from 10:00 until 13:00
+    assert desk.fired() == [
+        ("50%", "2024-01-15T10:30:00Z", "True"),
+        ("breach", "2024-01-15T11:00:00Z", "True"),
+        ("escalation 1", "2024-01-15T11:30:00Z", "True"),
+    ]
+    assert desk.run("2024-01-15T13:00:01Z") == (0, 0)
+
+
+def test_failed_deliveries_are_retried_with_backoff_then_dead_and_can_be_retried(
+    desk: Desk, receiver: HttpReceiver
+) -> None:
+    open_ticket(desk)
+    receiver.failures = 2
+    desk.run("2024-01-15T10:30:00Z")
+    assert receiver.accepted == {}
+    desk.run("2024-01-15T10:40:00Z")  # backoffs of at most 1 s and 2 s have passed
+    desk.run("2024-01-15T10:50:00Z")
+    assert list(receiver.accepted.values()) == [1]
+    with desk.svc.uow.read() as store:
+        (alert,) = store.alerts(AlertFilter(), None, 10)
+        (delivery,) = store.deliveries_of([alert.id])
+        attempts = store.attempts_of([delivery.id])
+    assert delivery.status == "delivered"
+    assert delivery.attempts == 3
+    assert [(a.number, a.status) for a in attempts] == [(1, 503), (2, 503), (3, 200)]
+
+    receiver.fail_status, receiver.failures = 400, 1  # a refusal retrying will not change
+    desk.run("2024-01-15T11:00:00Z")
+    dead = desk.alerts(delivery="dead")
+    assert [a.threshold for a in dead] == ["breach"]
+    with desk.svc.uow.read() as store:
+        (delivery,) = store.deliveries_of([dead[0].id])
+    assert delivery.last_error is not None
+    assert delivery.last_error.startswith("HTTP 400")
+    assert retry(desk.svc.uow, delivery.id, desk.clock()) is not None
+    desk.run("2024-01-15T11:00:01Z")
+    assert desk.alerts(delivery="dead") == []
+
+
+def test_exactly_one_alert_per_clock_and_threshold_even_when_re_derived(
+    desk: Desk, engine: Engine
+) -> None:
+    open_ticket(desk)
+    desk.run("2024-01-15T10:30:00Z")
+    # a priority change re-derives the clock; the warning already fired stays the only one
+    desk.clock.set("2024-01-15T10:35:00Z")
+    desk.send(desk.events.updated("2024-01-15T10:35:00Z", group="tier2"))
+    desk.run("2024-01-15T10:36:00Z")
+    with engine.connect() as c:
+        assert c.execute(select(func.count()).select_from(tables.alerts)).scalar() == 1
+
+
+def test_firings_older_than_the_catch_up_limit_are_recorded_but_not_sent(
+    desk: Desk, receiver: HttpReceiver
+) -> None:
+    open_ticket(desk)
+    desk.run("2024-01-17T10:00:00Z")  # two days later
+    assert [a[0] for a in desk.fired()] == ["50%", "breach", "escalation 1"]
+    assert receiver.requests == []
+    with desk.svc.uow.read() as store:
+        statuses = {d.status for d in store.deliveries_of([a.id for a in desk.alerts()])}
+    assert statuses == {"skipped"}
