@@ -1,121 +1,123 @@
-"""The webhook channel against a real HTTP receiver on 127.0.0.1 that can fail on purpose."""
+"""The webhook channel against a real HTTP receiver on 127.0.0.1 that can fail on purpose.
+
+One call is one attempt (the worker retries): a 2xx is delivered, 408/425/429/5xx and connection
+errors may be retried, other 4xx answers are not; the body is signed so the receiver can verify it.
+"""
 
 from __future__ import annotations
 
 import json
-import random
-import threading
+import socket
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
 import pytest
 
 from slakeeper.adapters.notify.signing import HEADER, BadSignature, sign, verify
 from slakeeper.adapters.notify.webhook import WebhookChannel
+from slakeeper.service.records import Message
+from tests.receivers import HttpReceiver
 
 SECRET = "s3cret"
 NOW = 1_800_000_000.0
-
-
-class Receiver:
-    """Records every request; answers ``failures`` times with ``fail_status`` before succeeding."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        self.failures = 0
-        self.fail_status = 503
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append({"headers": dict(self.headers), "body": body})
-                status = 200
-                if receiver.failures > 0:
-                    receiver.failures -= 1
-                    status = receiver.fail_status
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+ALERT: dict[str, Any] = {
+    "id": "alert-42",
+    "kind": "breach",
+    "threshold": "breach",
+    "ticket": "T-1",
+    "metric": "resolution",
+    "cycle": 1,
+    "time_left_s": 0,
+    "actions": [],
+}
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
+def receiver() -> Iterator[HttpReceiver]:
+    r = HttpReceiver()
     yield r
-    r.server.shutdown()
-    r.server.server_close()
+    r.close()
 
 
-def channel(url: str, sleeps: list[float], attempts: int = 4) -> WebhookChannel:
-    return WebhookChannel(
-        url,
-        SECRET,
-        timeout_s=2,
-        attempts=attempts,
-        backoff_s=1,
-        max_backoff_s=8,
-        clock=lambda: NOW,
-        sleep=sleeps.append,
-        rng=random.Random(1),
-    )
+@pytest.fixture
+def client() -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=5) as c:
+        yield c
 
 
-def test_a_message_arrives_signed_so_the_receiver_can_verify_it(receiver: Receiver) -> None:
-    delivery = channel(receiver.url, []).send({"alert": "a-1", "ticket": "T-1"})
-    assert delivery.delivered
-    assert len(delivery.attempts) == 1
+def channel(url: str, client: httpx.Client) -> WebhookChannel:
+    return WebhookChannel(url, SECRET, client, clock=lambda: NOW)
+
+
+def deliver(url: str, client: httpx.Client, delivery: int = 1) -> Any:
+    return channel(url, client).deliver(Message(ALERT, (), delivery))
+
+
+def signature(request: dict[str, Any]) -> str | None:
+    found = {k.lower(): v for k, v in request["headers"].items()}
+    return found.get(HEADER.lower())
+
+
+def test_a_message_arrives_signed_so_the_receiver_can_verify_it(
+    receiver: HttpReceiver, client: httpx.Client
+) -> None:
+    attempt = deliver(receiver.url, client, delivery=3)
+    assert attempt.delivered
+    assert attempt.status == 200
+    assert attempt.error == ""
     got = receiver.requests[0]
-    assert json.loads(got["body"]) == {"alert": "a-1", "ticket": "T-1"}
-    verify(SECRET, got["headers"][HEADER], got["body"], now=NOW)  # does not raise
+    assert got["path"] == "/hook"
+    assert json.loads(got["body"]) == {**ALERT, "delivery": 3}
+    header = signature(got)
+    assert header is not None
+    assert header.startswith(f"t={int(NOW)},v1=")
+    verify(SECRET, header, got["body"], now=NOW)  # does not raise
     with pytest.raises(BadSignature):
-        verify(SECRET, got["headers"][HEADER], got["body"] + b" ", now=NOW)
+        verify(SECRET, header, got["body"] + b" ", now=NOW)
     with pytest.raises(BadSignature):
-        verify("other", got["headers"][HEADER], got["body"], now=NOW)
+        verify("other", header, got["body"], now=NOW)
     with pytest.raises(BadSignature):
-        verify(SECRET, got["headers"][HEADER], got["body"], now=NOW + 3600)
+        verify(SECRET, header, got["body"], now=NOW + 3600)
 
 
-def test_transient_failures_are_retried_with_growing_jittered_waits(receiver: Receiver) -> None:
-    receiver.failures = 2
-    sleeps: list[float] = []
-    delivery = channel(receiver.url, sleeps).send({"alert": "a-2"})
-    assert delivery.delivered
-    assert [a.status for a in delivery.attempts] == [503, 503, 200]
-    assert len(sleeps) == 2
-    assert 0 <= sleeps[0] <= 1
-    assert 0 <= sleeps[1] <= 2
-    assert [r["headers"]["X-Slakeeper-Attempt"] for r in receiver.requests] == ["1", "2", "3"]
+@pytest.mark.parametrize("status", [201, 202, 204])
+def test_any_2xx_is_delivered(receiver: HttpReceiver, client: httpx.Client, status: int) -> None:
+    receiver.failures, receiver.fail_status = 1, status
+    attempt = deliver(receiver.url, client)
+    assert (attempt.delivered, attempt.status) == (True, status)
 
 
-def test_a_message_that_keeps_failing_is_dead_after_the_last_attempt(receiver: Receiver) -> None:
-    receiver.failures = 10
-    sleeps: list[float] = []
-    delivery = channel(receiver.url, sleeps, attempts=3).send({"alert": "a-3"})
-    assert delivery.dead
-    assert len(delivery.attempts) == 3
-    assert len(sleeps) == 2
+@pytest.mark.parametrize("status", [408, 425, 429, 500, 502, 503, 504])
+def test_a_transient_failure_may_be_retried(
+    receiver: HttpReceiver, client: httpx.Client, status: int
+) -> None:
+    receiver.failures, receiver.fail_status = 1, status
+    attempt = deliver(receiver.url, client)
+    assert not attempt.delivered
+    assert (attempt.status, attempt.retryable) == (status, True)
+    assert attempt.error.startswith(f"HTTP {status}")
+    assert len(receiver.requests) == 1  # one call, one attempt: the worker retries
+    assert deliver(receiver.url, client, delivery=2).delivered
 
 
-def test_a_client_error_is_not_retried(receiver: Receiver) -> None:
-    receiver.failures, receiver.fail_status = 1, 400
-    delivery = channel(receiver.url, []).send({"alert": "a-4"})
-    assert delivery.dead
-    assert [a.status for a in delivery.attempts] == [400]
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 410, 422])
+def test_a_client_error_is_not_retried(
+    receiver: HttpReceiver, client: httpx.Client, status: int
+) -> None:
+    receiver.failures, receiver.fail_status = 1, status
+    attempt = deliver(receiver.url, client)
+    assert (attempt.delivered, attempt.status, attempt.retryable) == (False, status, False)
+    assert attempt.error.startswith(f"HTTP {status}")
 
 
-def test_no_answer_at_all_is_an_attempt_with_its_error() -> None:
-    delivery = channel("http://127.0.0.1:9/nowhere", [], attempts=2).send({"alert": "a-5"})
-    assert delivery.dead
-    assert all(a.status is None and a.error for a in delivery.attempts)
+def test_no_answer_at_all_may_be_retried_and_says_why(client: httpx.Client) -> None:
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    attempt = deliver(f"http://127.0.0.1:{port}/hook", client)
+    assert (attempt.delivered, attempt.status, attempt.retryable) == (False, None, True)
+    assert "ConnectError" in attempt.error
 
 
 def test_the_signature_is_over_timestamp_and_body() -> None:

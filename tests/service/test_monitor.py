@@ -3,8 +3,8 @@ the clock changes, caught up late after downtime, and delivered to a real receiv
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,8 +16,8 @@ from slakeeper.adapters.notify.factory import ChannelFactory
 from slakeeper.bootstrap import Services
 from slakeeper.domain.events import format_instant
 from slakeeper.entrypoints.worker import Worker
+from slakeeper.service.alert_log import retry_delivery
 from slakeeper.service.configuration import ConfigCache, put_config
-from slakeeper.service.delivery import retry
 from slakeeper.service.ingest import ingest_events
 from slakeeper.service.records import AlertFilter
 from slakeeper.settings import Settings
@@ -198,7 +198,7 @@ def test_failed_deliveries_are_retried_with_backoff_then_dead_and_can_be_retried
         (delivery,) = store.deliveries_of([dead[0].id])
     assert delivery.last_error is not None
     assert delivery.last_error.startswith("HTTP 400")
-    assert retry(desk.svc.uow, delivery.id, desk.clock()) is not None
+    assert retry_delivery(desk.svc.uow, delivery.id, desk.clock()).status == "pending"
     desk.run("2024-01-15T11:00:01Z")
     assert desk.alerts(delivery="dead") == []
 

@@ -117,9 +117,3 @@ def message_of(delivery: DeliveryRow, alert: AlertRow) -> Message:
     if "action" in delivery.spec:
         payload["action"] = delivery.spec["action"]
     return Message(payload, tuple(delivery.spec.get("to") or ()), delivery.id)
-
-
-def retry(uow: UnitOfWork, delivery_id: int, now: int) -> DeliveryRow | None:
-    """Put a dead or skipped delivery back in the queue (the dead-letter list's retry)."""
-    with uow() as store:
-        return store.requeue_delivery(delivery_id, now)

@@ -1,1 +1,1 @@
-"""Channels that deliver alerts: webhook (signed) now; Slack, Teams, WhatsApp and email next."""
+"""Channels that deliver alerts: webhook, Slack, Microsoft Teams, WhatsApp and email."""

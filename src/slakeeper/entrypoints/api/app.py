@@ -15,6 +15,7 @@ from slakeeper import __version__
 from slakeeper.bootstrap import Services
 from slakeeper.entrypoints.api import (
     errors,
+    routes_alerts,
     routes_clocks,
     routes_config,
     routes_events,
@@ -119,7 +120,7 @@ def create_app(services: Services) -> FastAPI:
     app.state.services = services
     app.state.metrics = AppMetrics(services)
     errors.install(app)
-    for module in (routes_config, routes_events, routes_clocks, routes_system):
+    for module in (routes_config, routes_events, routes_clocks, routes_alerts, routes_system):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=services.settings.max_body_bytes)
     return app

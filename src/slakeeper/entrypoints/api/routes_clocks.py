@@ -12,12 +12,14 @@ from slakeeper.domain.events import MAX_TEXT, format_instant
 from slakeeper.entrypoints.api.deps import PrincipalDep, ServicesDep, instant
 from slakeeper.entrypoints.api.errors import responses
 from slakeeper.entrypoints.api.schemas import (
+    AlertPublic,
     AtRiskPublic,
     ClockPagePublic,
     ClockPublic,
     TicketPublic,
 )
 from slakeeper.entrypoints.explain_view import explanation_dict
+from slakeeper.service.alert_log import ticket_alerts
 from slakeeper.service.queries import at_risk, list_clocks, ticket_clocks, ticket_view
 from slakeeper.service.records import ClockFilter
 
@@ -59,6 +61,7 @@ def get_ticket(
         last_event_at=None if row.last_event_at is None else format_instant(row.last_event_at),
         events=[e.as_dict() for e in view.events],
         clocks=[explanation_dict(x) for x in view.explanations],
+        alerts=[AlertPublic.of(a) for a in ticket_alerts(svc.uow, row.id)],
     )
 
 

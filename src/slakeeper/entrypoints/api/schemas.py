@@ -13,6 +13,7 @@ from slakeeper.domain.clocks import Clock
 from slakeeper.domain.config import REOPEN_MODES
 from slakeeper.domain.events import AUTHORS, MAX_TEXT, TYPES, format_instant
 from slakeeper.domain.policy import LEVELS, METRICS, STATUSES
+from slakeeper.service.alert_log import LoggedAlert, LoggedDelivery
 
 MAX_ROW_ID = 2**31 - 1  # ids of configuration versions and tokens are 32-bit integers in the store
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
@@ -220,6 +221,11 @@ class TicketPublic(BaseModel):
     last_event_at: str | None
     events: list[dict[str, Any]] = Field(description="the event timeline, SPEC §4 form")
     clocks: list[dict[str, Any]] = Field(description="each clock with its explanation")
+    alerts: list[AlertPublic] = Field(
+        default_factory=list,
+        description="warnings, breaches and escalations fired for the ticket, with the outbound "
+        "actions sent to the help desk and every delivery attempt",
+    )
 
 
 class TokenCreate(BaseModel):
@@ -245,3 +251,97 @@ class HealthPublic(BaseModel):
     status: str
     database: str
     config_version: int | None
+
+
+# -- the alert log ---------------------------------------------------------------------------------
+
+
+class AttemptPublic(BaseModel):
+    number: int
+    at: str
+    status: int | None = Field(description="HTTP status or SMTP reply code; null: no answer")
+    error: str = Field(description="empty when delivered")
+
+
+class DeliveryPublic(BaseModel):
+    id: int
+    action: str = Field(description="notify, webhook, or an outbound action: reassign, ...")
+    channel: str
+    to: list[str]
+    url: str | None = Field(None, description="a webhook action's own URL")
+    outbound: dict[str, Any] | None = Field(None, description="the action sent to the help desk")
+    status: str = Field(description="pending, delivered, dead (the dead-letter list) or skipped")
+    attempts: int
+    next_attempt_at: str | None
+    delivered_at: str | None
+    last_error: str | None
+    history: list[AttemptPublic]
+
+    @classmethod
+    def of(cls, logged: LoggedDelivery) -> DeliveryPublic:
+        d = logged.delivery
+        return cls(
+            id=d.id,
+            action=d.action,
+            channel=d.channel,
+            to=list(d.spec.get("to") or ()),
+            url=d.spec.get("url"),
+            outbound=d.spec.get("action"),
+            status=d.status,
+            attempts=d.attempts,
+            next_attempt_at=(
+                format_instant(d.next_attempt_at)
+                if d.status == "pending" and d.next_attempt_at is not None
+                else None
+            ),
+            delivered_at=None if d.delivered_at is None else format_instant(d.delivered_at),
+            last_error=d.last_error,
+            history=[
+                AttemptPublic(
+                    number=a.number, at=format_instant(a.at), status=a.status, error=a.error
+                )
+                for a in logged.attempts
+            ],
+        )
+
+
+class AlertPublic(BaseModel):
+    id: str = Field(description="the id every message carries (receivers deduplicate on it)")
+    kind: str = Field(description="warning, breach or escalation")
+    threshold: str = Field(description="'75%', '30m before', 'breach', 'escalation 2'")
+    ticket: str
+    metric: str
+    cycle: int
+    policy: str
+    customer: str | None
+    planned_at: str
+    fired_at: str
+    late: bool = Field(description="fired later than its planned instant (the worker was behind)")
+    message: dict[str, Any] = Field(description="the payload every channel renders")
+    deliveries: list[DeliveryPublic]
+
+    @classmethod
+    def of(cls, logged: LoggedAlert) -> AlertPublic:
+        a = logged.alert
+        return cls(
+            id=a.public_id,
+            kind=a.kind,
+            threshold=a.threshold,
+            ticket=a.ticket,
+            metric=a.metric,
+            cycle=a.cycle,
+            policy=a.policy,
+            customer=a.customer,
+            planned_at=format_instant(a.planned_at),
+            fired_at=format_instant(a.fired_at),
+            late=a.late,
+            message={"id": a.public_id, **a.payload},
+            deliveries=[DeliveryPublic.of(d) for d in logged.deliveries],
+        )
+
+
+class AlertPagePublic(BaseModel):
+    alerts: list[AlertPublic]
+    next_cursor: str | None = Field(
+        description="pass as `cursor` for the next (older) page; null at the end"
+    )
