@@ -16,6 +16,10 @@ class Settings(BaseSettings):
     port: int = 8000
     max_body_bytes: int = 16 * 1024 * 1024
     max_page: int = 1000
+    # the monitoring worker
+    late_after_s: float = 30.0  # a firing this long after its planned instant is marked late
+    catch_up_hours: float = 24.0  # firings older than this are recorded, not sent
+    delivery_lease_s: float = 180.0  # after a crash, deliveries in flight are retried after this
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'slakeeper.db').resolve()}"

@@ -22,11 +22,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from slakeeper.adapters.notify.email import EmailChannel
 from slakeeper.adapters.notify.factory import ChannelFactory
+from slakeeper.adapters.notify.http import HttpClient
 from slakeeper.adapters.notify.render import Renderer
 from slakeeper.adapters.notify.slack import SlackChannel
 from slakeeper.adapters.notify.teams import TeamsChannel
@@ -93,8 +93,8 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def client() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=5) as c:
+def client() -> Iterator[HttpClient]:
+    with HttpClient(timeout=5) as c:
         yield c
 
 
@@ -119,7 +119,7 @@ def broken_renderer(tmp_path: Path, name: str) -> Renderer:
 
 
 def test_slack_gets_block_kit_with_header_body_button_and_alert_id(
-    receiver: HttpReceiver, client: httpx.Client, renderer: Renderer
+    receiver: HttpReceiver, client: HttpClient, renderer: Renderer
 ) -> None:
     attempt = SlackChannel(receiver.url, client, renderer).deliver(message(ESCALATION))
     assert attempt.delivered
@@ -143,7 +143,7 @@ def test_slack_gets_block_kit_with_header_body_button_and_alert_id(
 
 
 def test_slack_without_a_link_has_no_button_and_a_long_title_is_cut_to_150(
-    receiver: HttpReceiver, client: httpx.Client, renderer: Renderer
+    receiver: HttpReceiver, client: HttpClient, renderer: Renderer
 ) -> None:
     payload = alert(ticket="T-" + "9" * 200)
     assert SlackChannel(receiver.url, client, renderer).deliver(message(payload)).delivered
@@ -157,7 +157,7 @@ def test_slack_without_a_link_has_no_button_and_a_long_title_is_cut_to_150(
 
 @pytest.mark.parametrize(("status", "retryable"), [(429, True), (500, True), (503, True)])
 def test_slack_rate_limits_and_server_errors_may_be_retried(
-    receiver: HttpReceiver, client: httpx.Client, renderer: Renderer, status: int, retryable: bool
+    receiver: HttpReceiver, client: HttpClient, renderer: Renderer, status: int, retryable: bool
 ) -> None:
     receiver.failures, receiver.fail_status = 1, status
     attempt = SlackChannel(receiver.url, client, renderer).deliver(message())
@@ -168,7 +168,7 @@ def test_slack_rate_limits_and_server_errors_may_be_retried(
 
 @pytest.mark.parametrize("status", [400, 403, 404, 410])
 def test_slack_client_errors_are_not_retried(
-    receiver: HttpReceiver, client: httpx.Client, renderer: Renderer, status: int
+    receiver: HttpReceiver, client: HttpClient, renderer: Renderer, status: int
 ) -> None:
     receiver.failures, receiver.fail_status = 1, status
     attempt = SlackChannel(receiver.url, client, renderer).deliver(message())
@@ -176,7 +176,7 @@ def test_slack_client_errors_are_not_retried(
 
 
 def test_a_template_that_fails_is_a_failed_attempt_that_is_not_retried(
-    receiver: HttpReceiver, client: httpx.Client, tmp_path: Path
+    receiver: HttpReceiver, client: HttpClient, tmp_path: Path
 ) -> None:
     channel = SlackChannel(receiver.url, client, broken_renderer(tmp_path, "slack.md.j2"))
     attempt = channel.deliver(message())
@@ -191,7 +191,7 @@ def test_a_template_that_fails_is_a_failed_attempt_that_is_not_retried(
 
 
 def test_teams_gets_an_adaptive_card_in_the_message_envelope(
-    receiver: HttpReceiver, client: httpx.Client, renderer: Renderer
+    receiver: HttpReceiver, client: HttpClient, renderer: Renderer
 ) -> None:
     attempt = TeamsChannel(receiver.url, client, renderer).deliver(message(ESCALATION))
     assert attempt.delivered
@@ -228,7 +228,7 @@ def test_teams_gets_an_adaptive_card_in_the_message_envelope(
 
 
 def test_teams_without_a_link_has_no_action_and_202_accepted_is_delivered(
-    receiver: HttpReceiver, client: httpx.Client, renderer: Renderer
+    receiver: HttpReceiver, client: HttpClient, renderer: Renderer
 ) -> None:
     receiver.failures, receiver.fail_status = 1, 202  # what Power Automate workflows answer
     attempt = TeamsChannel(receiver.url, client, renderer).deliver(message())
@@ -239,7 +239,7 @@ def test_teams_without_a_link_has_no_action_and_202_accepted_is_delivered(
 
 @pytest.mark.parametrize(("status", "retryable"), [(400, False), (404, False), (429, True)])
 def test_teams_failures_are_retried_only_when_they_may_pass(
-    receiver: HttpReceiver, client: httpx.Client, renderer: Renderer, status: int, retryable: bool
+    receiver: HttpReceiver, client: HttpClient, renderer: Renderer, status: int, retryable: bool
 ) -> None:
     receiver.failures, receiver.fail_status = 1, status
     attempt = TeamsChannel(receiver.url, client, renderer).deliver(message())
@@ -257,7 +257,7 @@ def graph() -> Iterator[HttpReceiver]:
 
 
 def test_whatsapp_sends_a_text_message_to_one_number_with_the_bearer_token(
-    graph: HttpReceiver, client: httpx.Client, renderer: Renderer
+    graph: HttpReceiver, client: HttpClient, renderer: Renderer
 ) -> None:
     channel = WhatsAppChannel(graph.url, TOKEN, client, renderer)
     attempt = channel.deliver(message(ESCALATION, "+49 151 23456789"))
@@ -281,7 +281,7 @@ def test_whatsapp_sends_a_text_message_to_one_number_with_the_bearer_token(
 
 
 def test_whatsapp_cuts_a_text_longer_than_4096_characters(
-    graph: HttpReceiver, client: httpx.Client, tmp_path: Path
+    graph: HttpReceiver, client: HttpClient, tmp_path: Path
 ) -> None:
     (tmp_path / "whatsapp.txt.j2").write_text("{{ ticket * 5000 }}")
     channel = WhatsAppChannel(graph.url, TOKEN, client, Renderer(tmp_path))
@@ -290,7 +290,7 @@ def test_whatsapp_cuts_a_text_longer_than_4096_characters(
 
 
 def test_whatsapp_sends_an_approved_template_when_one_is_configured(
-    graph: HttpReceiver, client: httpx.Client, renderer: Renderer
+    graph: HttpReceiver, client: HttpClient, renderer: Renderer
 ) -> None:
     channel = WhatsAppChannel(
         graph.url, TOKEN, client, renderer, template="sla_alert", language="de"
@@ -330,7 +330,7 @@ def test_whatsapp_sends_an_approved_template_when_one_is_configured(
 )
 def test_whatsapp_refuses_anything_but_one_phone_number_without_sending(
     graph: HttpReceiver,
-    client: httpx.Client,
+    client: HttpClient,
     renderer: Renderer,
     to: tuple[str, ...],
     problem: str,
@@ -346,7 +346,7 @@ def test_whatsapp_refuses_anything_but_one_phone_number_without_sending(
     ("status", "retryable"), [(400, False), (401, False), (429, True), (500, True), (503, True)]
 )
 def test_whatsapp_failures_are_retried_only_when_they_may_pass(
-    graph: HttpReceiver, client: httpx.Client, renderer: Renderer, status: int, retryable: bool
+    graph: HttpReceiver, client: HttpClient, renderer: Renderer, status: int, retryable: bool
 ) -> None:
     graph.failures, graph.fail_status = 1, status
     attempt = WhatsAppChannel(graph.url, TOKEN, client, renderer).deliver(
@@ -419,7 +419,7 @@ class GraphErrors:
     ],
 )
 def test_a_graph_api_error_is_reported_with_its_message_and_code(
-    client: httpx.Client,
+    client: HttpClient,
     renderer: Renderer,
     status: int,
     error: dict[str, Any],
@@ -439,7 +439,7 @@ def test_a_graph_api_error_is_reported_with_its_message_and_code(
 
 
 def test_an_http_channel_that_cannot_connect_may_be_retried(
-    client: httpx.Client, renderer: Renderer
+    client: HttpClient, renderer: Renderer
 ) -> None:
     url = f"http://127.0.0.1:{free_port()}/hook"
     for channel in (
@@ -449,7 +449,7 @@ def test_an_http_channel_that_cannot_connect_may_be_retried(
     ):
         attempt = channel.deliver(message(alert(), "4915123456789"))
         assert (attempt.delivered, attempt.status, attempt.retryable) == (False, None, True)
-        assert "ConnectError" in attempt.error
+        assert "Connection refused" in attempt.error
 
 
 # ---- email ------------------------------------------------------------------------------------

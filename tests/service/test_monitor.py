@@ -18,8 +18,9 @@ from slakeeper.domain.events import format_instant
 from slakeeper.entrypoints.worker import Worker
 from slakeeper.service.alert_log import retry_delivery
 from slakeeper.service.configuration import ConfigCache, put_config
+from slakeeper.service.delivery import RetryPolicy, Sender
 from slakeeper.service.ingest import ingest_events
-from slakeeper.service.records import AlertFilter
+from slakeeper.service.records import AlertFilter, Attempt
 from slakeeper.settings import Settings
 from tests.factories import Events, config, policy, records, us
 from tests.receivers import HttpReceiver
@@ -226,3 +227,50 @@ def test_firings_older_than_the_catch_up_limit_are_recorded_but_not_sent(
     with desk.svc.uow.read() as store:
         statuses = {d.status for d in store.deliveries_of([a.id for a in desk.alerts()])}
     assert statuses == {"skipped"}
+
+
+class _Relay:
+    """Channels whose one channel runs ``during`` inside its first delivery (a slow send)."""
+
+    def __init__(self, during: Any) -> None:
+        self.during = during
+        self.calls = 0
+
+    def channel(self, spec: Any) -> Any:
+        return self
+
+    def deliver(self, message: Any) -> Attempt:
+        self.calls += 1
+        if self.calls == 1:
+            self.during()
+        return Attempt(200)
+
+
+def test_an_outcome_recorded_after_the_lease_ran_out_is_left_to_the_new_holder(
+    desk: Desk,
+) -> None:
+    open_ticket(desk)
+    desk.clock.set("2024-01-15T10:30:00Z")
+    desk.worker.fire_due()
+    policy = RetryPolicy(lease=2 * 1_000_000)
+    second = Sender(desk.svc.uow, desk.svc.config, _Relay(lambda: None), desk.clock, policy)
+
+    def lease_runs_out_and_another_worker_sends() -> None:
+        desk.clock.set("2024-01-15T10:30:03Z")
+        assert second.round() == 1
+
+    first = Sender(
+        desk.svc.uow,
+        desk.svc.config,
+        _Relay(lease_runs_out_and_another_worker_sends),
+        desk.clock,
+        policy,
+    )
+    assert first.round() == 1  # its outcome comes after the lease: dropped, no error
+    with desk.svc.uow.read() as store:
+        (alert,) = store.alerts(AlertFilter(), None, 10)
+        (delivery,) = store.deliveries_of([alert.id])
+        attempts = store.attempts_of([delivery.id])
+    assert delivery.status == "delivered"
+    assert delivery.attempts == 1
+    assert [(a.number, a.at) for a in attempts] == [(1, us("2024-01-15T10:30:03Z"))]

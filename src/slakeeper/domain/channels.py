@@ -36,6 +36,7 @@ TYPES: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
 }
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+MAX_TIMEOUT_S = 30  # the worker's delivery lease is sized for it (service/delivery.py)
 ONE_RECIPIENT = frozenset({"whatsapp"})  # channels that take one recipient per message
 
 
@@ -85,9 +86,11 @@ def parse_channels(value: object, issues: list[Issue]) -> Mapping[str, Mapping[s
         if "starttls" in spec and not isinstance(spec["starttls"], bool):
             issues.append(Issue(f"{where}.starttls", "must be true or false"))
         if "timeout_s" in spec and not (
-            isinstance(spec["timeout_s"], int | float) and 0 < spec["timeout_s"] <= 300
+            isinstance(spec["timeout_s"], int | float) and 0 < spec["timeout_s"] <= MAX_TIMEOUT_S
         ):
-            issues.append(Issue(f"{where}.timeout_s", "must be a number of seconds in (0, 300]"))
+            issues.append(
+                Issue(f"{where}.timeout_s", f"must be a number of seconds in (0, {MAX_TIMEOUT_S}]")
+            )
         if len(issues) == before:
             found[name] = MappingProxyType(dict(spec))
     return MappingProxyType(found)

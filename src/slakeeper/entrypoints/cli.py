@@ -237,12 +237,12 @@ def worker_command(
 
     from slakeeper.adapters.notify.factory import ChannelFactory
     from slakeeper.bootstrap import bootstrap
-    from slakeeper.entrypoints.worker import Worker
+    from slakeeper.entrypoints.worker import worker_for
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     svc = bootstrap()
     channels = ChannelFactory(templates=templates)
-    runner = Worker(svc, channels, threads=threads, poll_s=poll)
+    runner = worker_for(svc, channels, threads, poll)
     try:
         if once:
             fired, sent = runner.run_once()

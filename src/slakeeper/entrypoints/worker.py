@@ -13,7 +13,7 @@ import logging
 import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from slakeeper.bootstrap import Services
 from slakeeper.service.delivery import RetryPolicy, Sender
@@ -22,10 +22,13 @@ from slakeeper.service.ports import Channels
 
 log = logging.getLogger("slakeeper.worker")
 _US = 1_000_000
+MIN_PAUSE_S = 0.02
 
 
 @dataclass
 class Worker:
+    """Fires and sends; ``run`` until :attr:`stop` is set, or ``run_once``."""
+
     svc: Services
     channels: Channels
     rules: FiringRules = field(default_factory=FiringRules)
@@ -36,6 +39,7 @@ class Worker:
     _work: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
+        self.retry = replace(self.retry, batch=max(self.retry.batch, self.threads * 4))
         self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="send")
         self.sender = Sender(
             self.svc.uow,
@@ -71,15 +75,20 @@ class Worker:
         """Fire and send what is due now, then return (alerts recorded, attempts made)."""
         return self.fire_due(), self.send_due()
 
-    def _wait(self, event: threading.Event | None) -> None:
+    def _wait(self, step: str) -> None:
+        """Sleep until the next thing this loop has to do is due, or ``poll_s`` at most.
+
+        Something already due that this worker could not take (another worker holds it, or it
+        is being sent) still gets a short pause, so a loop never spins.
+        """
         with self.svc.uow.read() as store:
-            wake = store.next_wakeup()
+            wake = store.next_check_at() if step == "fire_due" else store.next_attempt_at()
         pause = self.poll_s
         if wake is not None:
-            pause = min(pause, max(0.0, (wake - self.svc.now()) / _US))
-        if event is not None:
-            event.wait(pause)
-            event.clear()
+            pause = min(pause, max(MIN_PAUSE_S, (wake - self.svc.now()) / _US))
+        if step == "send_due":
+            self._work.wait(pause)
+            self._work.clear()
         else:
             self.stop.wait(pause)
 
@@ -93,7 +102,7 @@ class Worker:
                 self.stop.wait(1.0)
                 continue
             if not done:
-                self._wait(self._work if step == "send_due" else None)
+                self._wait(step)
 
     def run(self) -> None:
         """Run until :attr:`stop` is set."""
@@ -106,3 +115,14 @@ class Worker:
             self._work.set()
             sender.join()
             self._executor.shutdown(wait=True)
+
+
+def worker_for(svc: Services, channels: Channels, threads: int, poll_s: float) -> Worker:
+    """A worker with the rules of the settings (SLAKEEPER_LATE_AFTER_S, ...)."""
+    settings = svc.settings
+    rules = FiringRules(
+        late_after=int(settings.late_after_s * _US),
+        catch_up=int(settings.catch_up_hours * 3600 * _US),
+    )
+    retry = RetryPolicy(lease=int(settings.delivery_lease_s * _US))
+    return Worker(svc, channels, rules, retry, threads=threads, poll_s=poll_s)

@@ -36,8 +36,11 @@ class RetryPolicy:
     attempts: int = 8  # then the delivery is dead (the dead-letter list)
     first_backoff: int = 1 * _US  # the first retry waits up to this long, doubling each time
     max_backoff: int = 300 * _US
-    lease: int = 60 * _US  # how long a claimed delivery is another worker's to leave alone
-    batch: int = 200  # deliveries per round
+    # how long a claimed delivery is another worker's to leave alone: longer than a round can
+    # take (batch / threads deliveries per thread, each at most a channel's 30 s timeout)
+    lease: int = 180 * _US
+    batch: int = 32  # deliveries per round
+    record_every: int = 25  # outcomes recorded together
 
     def backoff(self, attempt: int, rng: random.Random) -> int:
         """Full jitter: uniform in [0, min(cap, first * 2^(attempt-1))] µs."""
@@ -59,10 +62,15 @@ class Sender:
     executor: Executor | None = None
 
     def round(self) -> int:
-        """Claim, send and record one batch; the number of deliveries attempted."""
+        """Claim, send and record one batch; the number of deliveries attempted.
+
+        Outcomes are recorded as they come, a few at a time, so a worker killed halfway through
+        a batch leaves little to send twice.
+        """
         start = self.now()
+        lease = start + self.policy.lease
         with self.uow() as store:
-            claimed = store.claim_deliveries(start, self.policy.batch, start + self.policy.lease)
+            claimed = store.claim_deliveries(start, self.policy.batch, lease)
             current = self.cache.current(store) if claimed else None
         if not claimed:
             return 0
@@ -70,13 +78,22 @@ class Sender:
         jobs = [(d, a, specs) for d, a in claimed]
         results: Iterable[tuple[DeliveryRow, Attempt, int]]
         if self.executor is not None and len(jobs) > 1:
-            results = list(self.executor.map(self._send, jobs))
+            results = self.executor.map(self._send, jobs)
         else:
-            results = [self._send(job) for job in jobs]
-        outcomes = [self._outcome(d, attempt, at) for d, attempt, at in results]
-        with self.uow() as store:
-            store.record_outcomes(outcomes)
-        return len(outcomes)
+            results = (self._send(job) for job in jobs)
+        done: list[DeliveryOutcome] = []
+        for delivery, attempt, at in results:
+            done.append(self._outcome(delivery, attempt, at, lease))
+            if len(done) >= self.policy.record_every:
+                self._record(done)
+                done = []
+        self._record(done)
+        return len(jobs)
+
+    def _record(self, outcomes: list[DeliveryOutcome]) -> None:
+        if outcomes:
+            with self.uow() as store:
+                store.record_outcomes(outcomes)
 
     def _send(
         self, job: tuple[DeliveryRow, AlertRow, Mapping[str, Mapping[str, Any]]]
@@ -90,14 +107,15 @@ class Sender:
         attempt = channel.deliver(message_of(delivery, alert))
         return delivery, attempt, self.now()
 
-    def _outcome(self, d: DeliveryRow, attempt: Attempt, at: int) -> DeliveryOutcome:
+    def _outcome(self, d: DeliveryRow, attempt: Attempt, at: int, lease: int) -> DeliveryOutcome:
         number = d.attempts + 1
         record = AttemptRow(d.id, number, at, attempt.status, attempt.error)
         if attempt.delivered:
-            return DeliveryOutcome(d.id, record, "delivered", None)
+            return DeliveryOutcome(d.id, record, "delivered", None, lease)
         if not attempt.retryable or number >= self.policy.attempts:
-            return DeliveryOutcome(d.id, record, "dead", None)
-        return DeliveryOutcome(d.id, record, "pending", at + self.policy.backoff(number, self.rng))
+            return DeliveryOutcome(d.id, record, "dead", None, lease)
+        retry_at = at + self.policy.backoff(number, self.rng)
+        return DeliveryOutcome(d.id, record, "pending", retry_at, lease)
 
 
 def _channel_spec(

@@ -187,6 +187,7 @@ class DeliveryOutcome:
     attempt: AttemptRow
     status: str  # delivered | pending | dead
     next_attempt_at: int | None
+    lease: int  # the lease the claim set: the outcome counts only while it still holds
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,7 +78,7 @@ def _upsert_statement(table: Any, columns: Sequence[str], keys: Sequence[str], l
             set_={c: stmt.excluded[c] for c in columns if c not in keys},
         )
     names = ", ".join(f'"{c}"' for c in columns)
-    arrays = ", ".join(f"%s::{_PG_TYPES[type(table.c[c].type).__name__]}[]" for c in columns)
+    arrays = ", ".join(f"%b::{_PG_TYPES[type(table.c[c].type).__name__]}[]" for c in columns)
     updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in columns if c not in keys)
     conflict = ", ".join(f'"{k}"' for k in keys)
     return (
@@ -405,7 +405,7 @@ class SqlStore:
             return
         self.connection.exec_driver_sql(
             "UPDATE clocks AS c SET next_check_at = v.n "
-            "FROM unnest(%s::text[], %s::text[], %s::integer[], %s::bigint[]) AS v(t, m, cy, n) "
+            "FROM unnest(%b::text[], %b::text[], %b::integer[], %b::bigint[]) AS v(t, m, cy, n) "
             "WHERE c.ticket = v.t AND c.metric = v.m AND c.cycle = v.cy",
             tuple([i[k] for i in items] for k in range(4)),
         )
@@ -441,7 +441,7 @@ class SqlStore:
             return inserted
         columns = tuple(values[0])
         names = ", ".join(f'"{c}"' for c in columns)
-        arrays = ", ".join(f"%s::{_PG_TYPES[type(t.alerts.c[c].type).__name__]}[]" for c in columns)
+        arrays = ", ".join(f"%b::{_PG_TYPES[type(t.alerts.c[c].type).__name__]}[]" for c in columns)
         result = self.connection.exec_driver_sql(
             f"INSERT INTO alerts ({names}) SELECT * FROM unnest({arrays}) "
             "ON CONFLICT DO NOTHING RETURNING id, ticket, metric, cycle, kind, threshold",
@@ -500,11 +500,50 @@ class SqlStore:
         )
         return [(_delivery_row(r), _alert_row(r, offset=len(t.deliveries.c))) for r in rows]
 
-    def record_outcomes(self, outcomes: Sequence[DeliveryOutcome]) -> None:
+    def record_outcomes(self, outcomes: Sequence[DeliveryOutcome]) -> int:
+        """Record attempts on deliveries this worker still holds; the number recorded.
+
+        A delivery is still held when it is pending with the lease this worker set and the
+        attempt count it read; one whose lease ran out and was claimed again is left to the worker
+        that holds it now (its outcome here is dropped, and the attempt counted there).
+        """
         if not outcomes:
-            return
-        self.connection.execute(
-            insert(t.delivery_attempts),
+            return 0
+        values = [
+            (
+                o.delivery_id,
+                o.status,
+                o.attempt.number,
+                o.next_attempt_at,
+                o.attempt.at if o.status == "delivered" else None,
+                o.attempt.error or None,
+                o.lease,
+            )
+            for o in outcomes
+        ]
+        if self._sqlite:
+            held: set[int] = set()
+            for v in values:
+                result = self.connection.exec_driver_sql(
+                    "UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, "
+                    "delivered_at = ?, last_error = ? WHERE id = ? AND status = 'pending' "
+                    "AND next_attempt_at = ? AND attempts = ?",
+                    (v[1], v[2], v[3], v[4], v[5], v[0], v[6], v[2] - 1),
+                )
+                if result.rowcount:
+                    held.add(v[0])
+        else:
+            result = self.connection.exec_driver_sql(
+                "UPDATE deliveries AS d SET status = v.s, attempts = v.n, next_attempt_at = v.na, "
+                "delivered_at = v.da, last_error = v.e FROM unnest(%b::bigint[], %b::text[], "
+                "%b::integer[], %b::bigint[], %b::bigint[], %b::text[], %b::bigint[]) "
+                "AS v(id, s, n, na, da, e, lease) WHERE d.id = v.id AND d.status = 'pending' "
+                "AND d.next_attempt_at = v.lease AND d.attempts = v.n - 1 RETURNING d.id",
+                tuple([v[k] for v in values] for k in range(7)),
+            )
+            held = {int(row[0]) for row in result}
+        self._append(
+            t.delivery_attempts,
             [
                 {
                     "delivery_id": o.attempt.delivery_id,
@@ -514,37 +553,10 @@ class SqlStore:
                     "error": o.attempt.error,
                 }
                 for o in outcomes
+                if o.delivery_id in held
             ],
         )
-        d = t.deliveries.c
-        stmt = _STATEMENTS.get(("outcome",))
-        if stmt is None:
-            stmt = (
-                update(t.deliveries)
-                .where(d.id == bindparam("b_id"))
-                .values(
-                    status=bindparam("b_status"),
-                    attempts=bindparam("b_attempts"),
-                    next_attempt_at=bindparam("b_next"),
-                    delivered_at=bindparam("b_delivered"),
-                    last_error=bindparam("b_error"),
-                )
-            )
-            _STATEMENTS[("outcome",)] = stmt
-        self.connection.execute(
-            stmt,
-            [
-                {
-                    "b_id": o.delivery_id,
-                    "b_status": o.status,
-                    "b_attempts": o.attempt.number,
-                    "b_next": o.next_attempt_at,
-                    "b_delivered": o.attempt.at if o.status == "delivered" else None,
-                    "b_error": o.attempt.error or None,
-                }
-                for o in outcomes
-            ],
-        )
+        return len(held)
 
     def requeue_delivery(self, delivery_id: int, now: int) -> DeliveryRow | None:
         """A dead (or skipped) delivery goes back to pending, to be tried again at once."""
@@ -601,15 +613,18 @@ class SqlStore:
         )
         return [AttemptRow(*row) for row in rows]
 
-    def next_wakeup(self) -> int | None:
-        """The earliest instant the worker has something to do (a check or a delivery)."""
-        c, d = t.clocks.c, t.deliveries.c
-        check = self.connection.execute(select(func.min(c.next_check_at))).scalar()
-        send = self.connection.execute(
+    def next_check_at(self) -> int | None:
+        """The earliest instant a clock has something to fire (index: ``next_check_at``)."""
+        found = self.connection.execute(select(func.min(t.clocks.c.next_check_at))).scalar()
+        return None if found is None else int(found)
+
+    def next_attempt_at(self) -> int | None:
+        """The earliest instant a pending delivery is to be (re)tried."""
+        d = t.deliveries.c
+        found = self.connection.execute(
             select(func.min(d.next_attempt_at)).where(d.status == "pending")
         ).scalar()
-        found = [int(v) for v in (check, send) if v is not None]
-        return min(found) if found else None
+        return None if found is None else int(found)
 
     # -- tokens --------------------------------------------------------------------------------
 

@@ -25,10 +25,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 
 from slakeeper.adapters.notify.email import EmailChannel
+from slakeeper.adapters.notify.http import HttpClient
 from slakeeper.adapters.notify.render import Renderer
 from slakeeper.adapters.notify.slack import SlackChannel
 from slakeeper.adapters.notify.teams import TeamsChannel
@@ -39,7 +39,7 @@ from slakeeper.service.ports import Channel
 _SECRET = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 DEFAULT_TIMEOUT_S = 10.0
 
-Builder = Callable[[Mapping[str, Any], httpx.Client, Renderer], Channel]
+Builder = Callable[[Mapping[str, Any], HttpClient, Renderer], Channel]
 
 
 def resolve(value: Any, env: Mapping[str, str]) -> Any:
@@ -73,19 +73,19 @@ def flag(value: Any, key: str) -> bool:
     raise ValueError(f"{key!r} must be true or false, not {value!r}")
 
 
-def _webhook(spec: Mapping[str, Any], client: httpx.Client, renderer: Renderer) -> Channel:
+def _webhook(spec: Mapping[str, Any], client: HttpClient, renderer: Renderer) -> Channel:
     return WebhookChannel(str(required(spec, "url")), str(spec.get("secret") or ""), client)
 
 
-def _slack(spec: Mapping[str, Any], client: httpx.Client, renderer: Renderer) -> Channel:
+def _slack(spec: Mapping[str, Any], client: HttpClient, renderer: Renderer) -> Channel:
     return SlackChannel(str(required(spec, "url")), client, renderer)
 
 
-def _teams(spec: Mapping[str, Any], client: httpx.Client, renderer: Renderer) -> Channel:
+def _teams(spec: Mapping[str, Any], client: HttpClient, renderer: Renderer) -> Channel:
     return TeamsChannel(str(required(spec, "url")), client, renderer)
 
 
-def _whatsapp(spec: Mapping[str, Any], client: httpx.Client, renderer: Renderer) -> Channel:
+def _whatsapp(spec: Mapping[str, Any], client: HttpClient, renderer: Renderer) -> Channel:
     template = spec.get("template")
     return WhatsAppChannel(
         str(required(spec, "url")),
@@ -97,7 +97,7 @@ def _whatsapp(spec: Mapping[str, Any], client: httpx.Client, renderer: Renderer)
     )
 
 
-def _email(spec: Mapping[str, Any], client: httpx.Client, renderer: Renderer) -> Channel:
+def _email(spec: Mapping[str, Any], client: HttpClient, renderer: Renderer) -> Channel:
     port = spec.get("port") or 587
     try:
         port = int(port)
@@ -140,22 +140,18 @@ class ChannelFactory:
     def __init__(
         self,
         env: Mapping[str, str] | None = None,
-        max_connections: int = 64,
         templates: Path | None = None,
     ) -> None:
         self.env = os.environ if env is None else env
         self.renderer = Renderer(templates)
-        self._limits = httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections
-        )
         self._built: dict[bytes, Channel] = {}
-        self._clients: dict[float, httpx.Client] = {}
+        self._clients: dict[float, HttpClient] = {}
         self._lock = threading.Lock()
 
-    def _client(self, timeout: float) -> httpx.Client:
+    def _client(self, timeout: float) -> HttpClient:
         client = self._clients.get(timeout)
         if client is None:
-            client = self._clients[timeout] = httpx.Client(timeout=timeout, limits=self._limits)
+            client = self._clients[timeout] = HttpClient(timeout=timeout)
         return client
 
     def channel(self, spec: Mapping[str, Any]) -> Channel:

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import orjson
 
+from slakeeper.adapters.notify.http import HttpClient
 from slakeeper.adapters.notify.render import Renderer
 from slakeeper.adapters.notify.webhook import post_json
 from slakeeper.service.records import Attempt, Message
@@ -35,7 +35,7 @@ def clip(text: str, limit: int) -> str:
 @dataclass(slots=True)
 class SlackChannel:
     url: str
-    client: httpx.Client
+    client: HttpClient
     renderer: Renderer
 
     def payload(self, alert: Mapping[str, Any]) -> dict[str, Any]:

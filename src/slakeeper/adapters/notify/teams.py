@@ -19,9 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import orjson
 
+from slakeeper.adapters.notify.http import HttpClient
 from slakeeper.adapters.notify.render import Renderer, clock_name, instant, remaining
 from slakeeper.adapters.notify.webhook import post_json
 from slakeeper.service.records import Attempt, Message
@@ -37,7 +37,7 @@ def _text(value: object) -> str:
 @dataclass(slots=True)
 class TeamsChannel:
     url: str
-    client: httpx.Client
+    client: HttpClient
     renderer: Renderer
 
     def card(self, alert: Mapping[str, Any]) -> dict[str, Any]:

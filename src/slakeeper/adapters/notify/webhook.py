@@ -12,9 +12,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import httpx
 import orjson
 
+from slakeeper.adapters.notify.http import HttpClient, HttpError
 from slakeeper.adapters.notify.signing import HEADER, sign
 from slakeeper.service.records import Attempt, Message
 
@@ -22,16 +22,14 @@ RETRYABLE = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
 def post_json(
-    client: httpx.Client, url: str, body: bytes, headers: dict[str, str] | None = None
+    client: HttpClient, url: str, body: bytes, headers: dict[str, str] | None = None
 ) -> Attempt:
     """POST ``body`` as JSON; a 2xx is delivered, timeouts, connection errors, 408/425/429/5xx
     may be retried, any other answer will not change by retrying."""
     try:
-        answer = client.post(
-            url, content=body, headers={"Content-Type": "application/json", **(headers or {})}
-        )
-    except httpx.HTTPError as exc:
-        return Attempt(None, f"{type(exc).__name__}: {exc}".rstrip(": "))
+        answer = client.post(url, body, {"Content-Type": "application/json", **(headers or {})})
+    except HttpError as exc:
+        return Attempt(None, str(exc))
     if answer.is_success:
         return Attempt(answer.status_code)
     detail = answer.text[:200].strip()
@@ -43,7 +41,7 @@ def post_json(
 class WebhookChannel:
     url: str
     secret: str
-    client: httpx.Client
+    client: HttpClient
     clock: Callable[[], float] = time.time
 
     def deliver(self, message: Message) -> Attempt:

@@ -20,9 +20,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import orjson
 
+from slakeeper.adapters.notify.http import HttpAnswer, HttpClient, HttpError
 from slakeeper.adapters.notify.render import Renderer, remaining
 from slakeeper.adapters.notify.webhook import RETRYABLE
 from slakeeper.service.records import Attempt, Message
@@ -39,7 +39,7 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def graph_error(answer: httpx.Response) -> tuple[str, bool]:
+def graph_error(answer: HttpAnswer) -> tuple[str, bool]:
     """The attempt's error text for a Graph API error answer, and whether to retry it."""
     retryable = answer.status_code in RETRYABLE
     try:
@@ -68,7 +68,7 @@ def graph_error(answer: httpx.Response) -> tuple[str, bool]:
 class WhatsAppChannel:
     url: str
     token: str
-    client: httpx.Client
+    client: HttpClient
     renderer: Renderer
     template: str | None = None
     language: str = "en_US"
@@ -125,9 +125,9 @@ class WhatsAppChannel:
             return Attempt(None, str(exc), retryable=False)
         headers = {"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"}
         try:
-            answer = self.client.post(self.url, content=body, headers=headers)
-        except httpx.HTTPError as exc:
-            return Attempt(None, f"{type(exc).__name__}: {exc}")
+            answer = self.client.post(self.url, body, headers)
+        except HttpError as exc:
+            return Attempt(None, str(exc))
         if answer.is_success:
             return Attempt(answer.status_code)
         error, retryable = graph_error(answer)
