@@ -40,7 +40,6 @@ class RetryPolicy:
     # take (batch / threads deliveries per thread, each at most a channel's 30 s timeout)
     lease: int = 180 * _US
     batch: int = 32  # deliveries per round
-    record_every: int = 25  # outcomes recorded together
 
     def backoff(self, attempt: int, rng: random.Random) -> int:
         """Full jitter: uniform in [0, min(cap, first * 2^(attempt-1))] µs."""
@@ -64,8 +63,8 @@ class Sender:
     def round(self) -> int:
         """Claim, send and record one batch; the number of deliveries attempted.
 
-        Outcomes are recorded as they come, a few at a time, so a worker killed halfway through
-        a batch leaves little to send twice.
+        Batches are small (a few per sending thread), so a worker killed halfway through one
+        leaves little to send twice.
         """
         start = self.now()
         lease = start + self.policy.lease
@@ -81,19 +80,10 @@ class Sender:
             results = self.executor.map(self._send, jobs)
         else:
             results = (self._send(job) for job in jobs)
-        done: list[DeliveryOutcome] = []
-        for delivery, attempt, at in results:
-            done.append(self._outcome(delivery, attempt, at, lease))
-            if len(done) >= self.policy.record_every:
-                self._record(done)
-                done = []
-        self._record(done)
+        outcomes = [self._outcome(d, attempt, at, lease) for d, attempt, at in results]
+        with self.uow() as store:
+            store.record_outcomes(outcomes)
         return len(jobs)
-
-    def _record(self, outcomes: list[DeliveryOutcome]) -> None:
-        if outcomes:
-            with self.uow() as store:
-                store.record_outcomes(outcomes)
 
     def _send(
         self, job: tuple[DeliveryRow, AlertRow, Mapping[str, Mapping[str, Any]]]

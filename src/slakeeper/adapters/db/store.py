@@ -475,6 +475,17 @@ class SqlStore:
         """Pending deliveries due by ``now``, soonest first, leased until ``lease_until``: if the
         worker dies while sending, another takes them up when the lease runs out."""
         d = t.deliveries.c
+        if not self._sqlite:  # one round trip: lease and read in one statement
+            rows = self.connection.exec_driver_sql(
+                "WITH claimed AS (UPDATE deliveries SET next_attempt_at = %(lease)s WHERE id IN "
+                "(SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= %(now)s "
+                "ORDER BY next_attempt_at, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED) RETURNING *) "
+                "SELECT claimed.*, alerts.* FROM claimed JOIN alerts ON alerts.id = claimed.alert_id "
+                "ORDER BY claimed.id",
+                {"lease": lease_until, "now": now, "limit": limit},
+            )
+            width = len(t.deliveries.c)
+            return [(_delivery_row(r), _alert_row(r, offset=width)) for r in rows]
         ids = [
             int(i)
             for i in self.connection.execute(
