@@ -137,3 +137,14 @@ def test_a_customer_token_sees_only_its_customers_alerts(api: Api, worker: Worke
     assert api.get("/v1/alerts", as_="acme", customer="globex").json()["alerts"] == []
     assert {a["ticket"] for a in api.get("/v1/alerts", as_="globex").json()["alerts"]} == {"G-1"}
     assert api.get("/v1/alerts", as_="acme", ticket="G-1").json()["alerts"] == []
+
+
+def test_metrics_show_deliveries_and_how_far_behind_the_worker_is(api: Api, worker: Worker) -> None:
+    load(api)
+    api.clock.set("2024-01-15T10:30:10Z")  # acme's warning is due since 10:30, not yet fired
+    lines = api.get("/metrics", as_=None).text.splitlines()
+    assert "slakeeper_monitor_lag_seconds 10.0" in lines
+    run(api, worker, "2024-01-15T10:30:10Z")
+    lines = api.get("/metrics", as_=None).text.splitlines()
+    assert "slakeeper_monitor_lag_seconds 0.0" in lines
+    assert 'slakeeper_deliveries{status="delivered"} 1.0' in lines

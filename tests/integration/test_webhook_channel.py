@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -124,3 +125,54 @@ def test_the_signature_is_over_timestamp_and_body() -> None:
     header = sign(SECRET, b"{}", 1_700_000_000)
     assert header.startswith("t=1700000000,v1=")
     assert len(header.split("v1=")[1]) == 64
+
+
+def test_a_keep_alive_connection_the_server_closed_is_reopened() -> None:
+    """A server that closes each connection after one answer (without saying so): the client's
+    idle connection is stale on the next request, which is sent again on a new connection."""
+    bodies: list[bytes] = []
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        for _ in range(3):
+            connection, _ = server.accept()
+            with connection:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    data += connection.recv(65536)
+                head, _, body = data.partition(b"\r\n\r\n")
+                length = int(
+                    next(
+                        line.split(b":")[1]
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length")
+                    )
+                )
+                while len(body) < length:
+                    body += connection.recv(65536)
+                bodies.append(body)
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.getsockname()[1]}/hook"
+    with HttpClient(timeout=5) as client:
+        for n in range(3):
+            answer = client.post(url, f'{{"n": {n}}}'.encode(), {})
+            assert answer.status_code == 200
+    thread.join(5)
+    server.close()
+    assert bodies == [b'{"n": 0}', b'{"n": 1}', b'{"n": 2}']
+
+
+def test_a_receiver_slower_than_the_timeout_is_a_retryable_failure(
+    receiver: HttpReceiver,
+) -> None:
+    receiver.delay_s = 1.0
+    with HttpClient(timeout=0.2) as client:
+        attempt = WebhookChannel(receiver.url, SECRET, client).deliver(
+            Message({"id": "alert-1"}, (), 1)
+        )
+    assert attempt.status is None
+    assert attempt.retryable
+    assert "timed out" in attempt.error

@@ -46,6 +46,7 @@ RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
 # SPEC §3
 TOP_KEYS = {"calendars", "policies", "system_replies_count", "resolution_on_reopen"}
+MONITORING_TOP_KEYS = {"channels", "notify", "outbound", "ticket_link"}  # docs/semantics.md §9
 CALENDAR_KEYS = {"name", "timezone", "hours", "holidays", "holiday_country", "holiday_subdivision"}
 POLICY_KEYS = {
     "name",
@@ -57,6 +58,7 @@ POLICY_KEYS = {
     "targets",
     "pause_statuses",
 }
+MONITORING_POLICY_KEYS = {"alerts", "escalations", "notify"}
 WHEN_KEYS = {"priority", "channel", "group", "tags_any", "tags_all", "tags_none"}
 METRICS = {"first_response", "next_response", "periodic_update", "resolution"}
 PRIORITY_KEYS = {"urgent", "high", "normal", "low", "default"}
@@ -289,9 +291,9 @@ def is_duration(value: object) -> bool:
     )
 
 
-def test_the_example_config_uses_only_spec_keys() -> None:
+def test_the_example_config_uses_only_spec_keys_and_the_monitoring_extension() -> None:
     config = load_example_config()
-    assert set(config) <= TOP_KEYS
+    assert set(config) <= TOP_KEYS | MONITORING_TOP_KEYS
     assert config["system_replies_count"] is False
     assert config["resolution_on_reopen"] in {"continue", "restart"}
     for calendar in config["calendars"]:
@@ -306,7 +308,7 @@ def test_the_example_config_uses_only_spec_keys() -> None:
             assert isinstance(holiday, date)
     for policy in config["policies"]:
         name = policy["name"]
-        assert set(policy) <= POLICY_KEYS, name
+        assert set(policy) <= POLICY_KEYS | MONITORING_POLICY_KEYS, name
         assert policy.get("level", "corporate") in LEVELS, name
         if policy.get("level") == "customer":
             assert "customer" in policy, name

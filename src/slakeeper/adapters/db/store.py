@@ -624,6 +624,11 @@ class SqlStore:
         )
         return [AttemptRow(*row) for row in rows]
 
+    def delivery_counts(self) -> dict[str, int]:
+        d = t.deliveries.c
+        rows = self.connection.execute(select(d.status, func.count()).group_by(d.status))
+        return {row[0]: int(row[1]) for row in rows}
+
     def next_check_at(self) -> int | None:
         """The earliest instant a clock has something to fire (index: ``next_check_at``)."""
         found = self.connection.execute(select(func.min(t.clocks.c.next_check_at))).scalar()

@@ -48,10 +48,27 @@ class _ClockCollector(Collector):
         with self.services.uow.read() as store:
             counts = store.clock_counts()
             tickets = store.count_tickets()
+            deliveries = store.delivery_counts()
+            oldest = store.next_check_at()
         for (metric, status), count in sorted(counts.items()):
             gauge.add_metric([metric, status], count)
         yield gauge
         yield GaugeMetricFamily("slakeeper_tickets", "Tickets known", value=tickets)
+        sent = GaugeMetricFamily(
+            "slakeeper_deliveries",
+            "Alert deliveries by status (dead: the dead-letter list)",
+            labels=["status"],
+        )
+        for status, count in sorted(deliveries.items()):
+            sent.add_metric([status], count)
+        yield sent
+        now = self.services.now()
+        lag = max(0, now - oldest) / 1_000_000 if oldest is not None else 0.0
+        yield GaugeMetricFamily(
+            "slakeeper_monitor_lag_seconds",
+            "How long the oldest due check has waited for the worker (0: nothing due)",
+            value=lag,
+        )
 
 
 class BodyLimit:
