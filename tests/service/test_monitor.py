@@ -50,7 +50,7 @@ class Desk:
     def __init__(self, engine: Engine, receiver: HttpReceiver, **policy_extra: Any) -> None:
         self.clock = Clock("2024-01-15T09:00:00Z")
         self.svc = Services(Settings(), engine, SqlUnitOfWork(engine), ConfigCache(), self.clock)
-        doc = config(policy(targets={"first_response": {"high": "1h"}}))
+        doc = config(policy(targets={"first_response": {"high": "1h", "normal": "2h"}}))
         doc["policies"][0].update(
             {
                 "alerts": ["50%"],
@@ -274,3 +274,31 @@ def test_an_outcome_recorded_after_the_lease_ran_out_is_left_to_the_new_holder(
     assert delivery.status == "delivered"
     assert delivery.attempts == 1
     assert [(a.number, a.at) for a in attempts] == [(1, us("2024-01-15T10:30:03Z"))]
+
+
+def test_a_re_target_moves_the_warning_and_it_still_fires_once(desk: Desk) -> None:
+    desk.clock.set("2024-01-15T10:00:00Z")
+    desk.send(desk.events.created("2024-01-15T10:00:00Z", priority="normal"))  # 2h: 50% at 11:00
+    desk.run("2024-01-15T10:20:00Z")
+    desk.send(desk.events.updated("2024-01-15T10:20:00Z", priority="high"))  # 1h from 10:00
+    desk.run("2024-01-15T10:29:59Z")
+    assert desk.fired() == []
+    desk.run("2024-01-15T10:30:00Z")
+    assert desk.fired() == [("50%", "2024-01-15T10:30:00Z", "False")]
+    desk.clock.set("2024-01-15T10:40:00Z")
+    desk.send(desk.events.updated("2024-01-15T10:40:00Z", priority="normal"))  # back to 2h
+    desk.run("2024-01-15T11:00:00Z")  # the 50% threshold has fired for this clock already
+    assert [a[0] for a in desk.fired()] == ["50%"]
+
+
+def test_a_clock_met_late_while_the_worker_was_down_still_records_its_breach(
+    desk: Desk,
+) -> None:
+    open_ticket(desk)  # first response due 11:00
+    desk.clock.set("2024-01-15T11:10:00Z")
+    desk.send(desk.events.reply("2024-01-15T11:10:00Z"))  # answered late; no worker ran
+    desk.run("2024-01-15T11:15:00Z")
+    assert desk.fired() == [("breach", "2024-01-15T11:00:00Z", "True")]  # 15 minutes late
+    # the warning and the escalation of a stopped clock never fire
+    desk.run("2024-01-15T13:00:00Z")
+    assert [a[0] for a in desk.fired()] == ["breach"]
