@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,9 +19,15 @@ class Settings(BaseSettings):
     max_body_bytes: int = 16 * 1024 * 1024
     max_page: int = 1000
     # the monitoring worker
-    late_after_s: float = 30.0  # a firing this long after its planned instant is marked late
-    catch_up_hours: float = 24.0  # firings older than this are recorded, not sent
-    delivery_lease_s: float = 180.0  # after a crash, deliveries in flight are retried after this
+    late_after_s: Annotated[float, Field(ge=0)] = (
+        30.0  # a firing this late after its instant is marked late
+    )
+    catch_up_hours: Annotated[float, Field(gt=0)] = (
+        24.0  # firings older than this are recorded, not sent
+    )
+    # after a crash, deliveries in flight are retried after this; keep it above 4 sends at the
+    # channels' longest timeout (30 s)
+    delivery_lease_s: Annotated[float, Field(ge=10)] = 180.0
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'slakeeper.db').resolve()}"

@@ -97,7 +97,7 @@ def test_outbound_actions_are_sent_to_the_help_desk_and_on_the_timeline(
     load(api)
     run(api, worker, "2024-01-15T12:00:00Z")  # acme: 50%, breach, escalation 1 (late)
     view = api.get("/v1/tickets/A-1").json()
-    assert [a["threshold"] for a in view["alerts"]] == ["50%", "breach", "escalation 1"]
+    assert [a["threshold"] for a in view["alerts"]] == ["50%", "breach", "escalation 1h after"]
     escalation = view["alerts"][-1]
     assert escalation["late"] is False  # due 12:00: fired on time
     (outbound,) = escalation["deliveries"]
@@ -148,3 +148,52 @@ def test_metrics_show_deliveries_and_how_far_behind_the_worker_is(api: Api, work
     lines = api.get("/metrics", as_=None).text.splitlines()
     assert "slakeeper_monitor_lag_seconds 0.0" in lines
     assert 'slakeeper_deliveries{status="delivered"} 1.0' in lines
+
+
+def test_bad_cursors_are_refused_not_failed(api: Api, worker: Worker) -> None:
+    for cursor in ("alert-9223372036854775808", "alert-99999999999999999999", "alert-١", "x"):
+        assert api.get("/v1/alerts", cursor=cursor).status_code == 422, cursor
+    assert api.request("POST", f"/v1/deliveries/{2**63}/retry", as_="agent").status_code == 422
+
+
+def test_customers_see_what_fired_but_not_where_it_was_sent(api: Api, worker: Worker) -> None:
+    load(api)
+    run(api, worker, "2024-01-15T12:00:00Z")
+    mine = api.get("/v1/alerts", as_="acme").json()["alerts"]
+    assert mine
+    assert all(a["deliveries"] == [] for a in mine)
+    assert all(
+        a["deliveries"] == [] for a in api.get("/v1/tickets/A-1", as_="acme").json()["alerts"]
+    )
+    assert any(a["deliveries"] for a in api.get("/v1/alerts").json()["alerts"])
+
+
+def test_a_ticket_that_changes_customer_moves_its_clocks_and_alerts(
+    api: Api, worker: Worker
+) -> None:
+    load(api)
+    api.clock.set("2024-01-15T10:05:00Z")
+    moved = {"id": "m1", "ticket": "G-1", "type": "ticket.updated", "at": "2024-01-15T10:05:00Z"}
+    assert api.post_events([{**moved, "customer": "acme"}]).status_code == 200
+    tickets = {c["ticket"] for c in api.all_clocks(as_="acme")}
+    assert tickets == {"A-1", "G-1"}
+    assert api.all_clocks(as_="globex") == []
+    run(api, worker, "2024-01-15T11:00:00Z")  # G-1 now under Gold acme's 1h: 50% and breach
+    fired = {
+        (a["ticket"], a["customer"]) for a in api.get("/v1/alerts", as_="acme").json()["alerts"]
+    }
+    assert ("G-1", "acme") in fired
+    assert api.get("/v1/alerts", as_="globex").json()["alerts"] == []
+
+
+def test_an_attribute_change_that_keeps_the_clocks_still_reaches_their_rows(
+    api: Api, worker: Worker
+) -> None:
+    load(api)
+    api.clock.set("2024-01-15T10:05:00Z")
+    moved = {"id": "g1", "ticket": "A-1", "type": "ticket.updated", "at": "2024-01-15T10:05:00Z"}
+    assert api.post_events([{**moved, "group": "tier2"}]).status_code == 200
+    assert {c["ticket"] for c in api.all_clocks(group="tier2")} == {"A-1"}
+    run(api, worker, "2024-01-15T10:30:00Z")
+    (alert,) = api.get("/v1/alerts", ticket="A-1").json()["alerts"]
+    assert alert["message"]["group"] == "tier2"

@@ -68,7 +68,7 @@ from tests.factories import US, Events, config, policy, records
 from tests.receivers import HttpReceiver
 
 TICKETS = 120
-ALERTS_PER_TICKET = 6  # two clocks x (50%, breach, escalation 1)
+ALERTS_PER_TICKET = 6  # two clocks x (50%, breach, escalation), less warnings already moot
 SPREAD_S = 6.0  # tickets are created over this many seconds before the events are stored
 CHAOS_S = 10.0
 KILL_EVERY_S = (0.3, 1.5)
@@ -131,14 +131,14 @@ def history(now: int) -> Events:
 
 
 def expected_alerts(doc: dict[str, Any], events: Events, now: int) -> set[Key]:
-    """Every threshold of every clock, as planned from the configuration and the events alone."""
+    """Every threshold of every clock, as planned from the configuration and the events alone
+    at the instant they were stored (a clock already breached then has no warning to give)."""
     sla = parse_config(doc)
-    end = now + 3600 * US  # long after everything has come due
     found: set[Key] = set()
-    for clock in evaluate(sla, records(events), end).clocks:
+    for clock in evaluate(sla, records(events), now).clocks:
         p = sla.book.named(clock.policy)
         assert p is not None
-        for firing in plan(clock, p.alerts, p.escalations, p.calendar, end):
+        for firing in plan(clock, p.alerts, p.escalations, p.calendar, now):
             found.add((clock.ticket, clock.metric, clock.cycle, firing.kind, firing.key))
     return found
 
@@ -358,7 +358,7 @@ def test_killed_workers_lose_and_double_no_alert(
     events = history(now)
     ingest_events(uow, cache, records(events), now)
     expected = expected_alerts(doc, events, now)
-    assert len(expected) == TICKETS * ALERTS_PER_TICKET
+    assert TICKETS * (ALERTS_PER_TICKET - 2) <= len(expected) <= TICKETS * ALERTS_PER_TICKET
 
     fleet = Fleet(db_url, tmp_path)
     try:

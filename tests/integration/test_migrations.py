@@ -22,6 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     inspect,
+    text,
 )
 
 from slakeeper.adapters.db import tables
@@ -214,3 +215,30 @@ def test_offline_sql_script(url: str, capsys: pytest.CaptureFixture[str]) -> Non
     for name in ALL_TABLES:
         assert f"CREATE TABLE {name}" in script
     assert "alembic_version" in script
+
+
+def test_clocks_derived_before_monitoring_are_checked_once_after_the_upgrade(
+    empty_engine: Engine,
+) -> None:
+    """Revision 0002 gives running and breached clocks a next check at their row's instant, so
+    the worker plans every clock of a live database once; met and paused ones need none."""
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0001")
+        connection.execute(text("INSERT INTO tickets (id, event_count) VALUES ('T-1', 1)"))
+        for metric, status, breached in (
+            ("first_response", "active", False),
+            ("next_response", "paused", True),
+            ("resolution", "achieved", False),
+        ):
+            connection.execute(
+                text(
+                    "INSERT INTO clocks (ticket, metric, cycle, policy, target, started_at, "
+                    "status, elapsed, due_at, breached, derived_at) VALUES ('T-1', :m, 1, 'P', "
+                    "60, 0, :s, 0, 60, :b, 5)"
+                ),
+                {"m": metric, "s": status, "b": breached},
+            )
+    upgrade(empty_engine)
+    with empty_engine.connect() as connection:
+        rows = dict(connection.execute(text("SELECT metric, next_check_at FROM clocks")).all())
+    assert rows == {"first_response": 5, "next_response": 5, "resolution": None}

@@ -14,6 +14,8 @@ from slakeeper.adapters.db import tables
 from slakeeper.adapters.db.store import SqlUnitOfWork
 from slakeeper.adapters.notify.factory import ChannelFactory
 from slakeeper.bootstrap import Services
+from slakeeper.domain.config import parse_config
+from slakeeper.domain.errors import ConfigError
 from slakeeper.domain.events import format_instant
 from slakeeper.entrypoints.worker import Worker
 from slakeeper.service.alert_log import retry_delivery
@@ -116,7 +118,7 @@ def test_each_threshold_fires_once_when_due_and_reaches_the_receiver(
     assert desk.run("2024-01-15T11:00:00Z") == (1, 1)  # breach: first response due
     desk.run("2024-01-15T11:30:00Z")  # escalation 1: its webhook and the outbound tag
     desk.run("2024-01-15T11:31:00Z")
-    assert [a[0] for a in desk.fired()] == ["50%", "breach", "escalation 1"]
+    assert [a[0] for a in desk.fired()] == ["50%", "breach", "escalation 30m after"]
     assert all(late == "False" for *_, late in desk.fired())
     paths = [r["path"] for r in receiver.requests]
     assert paths == ["/hook", "/hook", "/escalate", "/desk"] or paths == [
@@ -168,7 +170,7 @@ def test_after_downtime_it_catches_up_in_order_and_marks_what_is_late(desk: Desk
     assert desk.fired() == [
         ("50%", "2024-01-15T10:30:00Z", "True"),
         ("breach", "2024-01-15T11:00:00Z", "True"),
-        ("escalation 1", "2024-01-15T11:30:00Z", "True"),
+        ("escalation 30m after", "2024-01-15T11:30:00Z", "True"),
     ]
     assert desk.run("2024-01-15T13:00:01Z") == (0, 0)
 
@@ -222,7 +224,7 @@ def test_firings_older_than_the_catch_up_limit_are_recorded_but_not_sent(
 ) -> None:
     open_ticket(desk)
     desk.run("2024-01-17T10:00:00Z")  # two days later
-    assert [a[0] for a in desk.fired()] == ["50%", "breach", "escalation 1"]
+    assert [a[0] for a in desk.fired()] == ["50%", "breach", "escalation 30m after"]
     assert receiver.requests == []
     with desk.svc.uow.read() as store:
         statuses = {d.status for d in store.deliveries_of([a.id for a in desk.alerts()])}
@@ -302,3 +304,38 @@ def test_a_clock_met_late_while_the_worker_was_down_still_records_its_breach(
     # the warning and the escalation of a stopped clock never fire
     desk.run("2024-01-15T13:00:00Z")
     assert [a[0] for a in desk.fired()] == ["breach"]
+
+
+class _Broken:
+    def channel(self, spec: Any) -> Any:
+        return self
+
+    def deliver(self, message: Any) -> Attempt:
+        raise UnicodeEncodeError("latin-1", "ü", 0, 1, "a header the wire cannot carry")
+
+
+def test_a_channel_that_raises_makes_its_delivery_dead_and_spares_the_rest(desk: Desk) -> None:
+    open_ticket(desk)
+    desk.clock.set("2024-01-15T10:30:00Z")
+    desk.worker.fire_due()
+    broken = Sender(desk.svc.uow, desk.svc.config, _Broken(), desk.clock)
+    assert broken.round() == 1
+    (alert,) = desk.alerts(delivery="dead")
+    with desk.svc.uow.read() as store:
+        (delivery,) = store.deliveries_of([alert.id])
+    assert delivery.last_error is not None
+    assert delivery.last_error.startswith("UnicodeEncodeError")
+
+
+def test_a_webhook_actions_secret_is_a_reference_and_never_shown(desk: Desk) -> None:
+    doc = config(policy(targets={"first_response": {"high": "1h"}}))
+    doc["policies"][0]["escalations"] = [
+        {"at": "due", "actions": [{"webhook": {"url": "https://x.example/h", "secret": "s3cret"}}]}
+    ]
+    with pytest.raises(ConfigError, match=r"\$\{NAME\}"):
+        parse_config(doc)
+    open_ticket(desk)
+    desk.run("2024-01-15T11:30:00Z")
+    escalation = next(a for a in desk.alerts() if a.kind == "escalation")
+    assert {"kind": "webhook"} in escalation.payload["actions"]
+    assert "s3cret" not in json.dumps(escalation.payload)

@@ -64,12 +64,12 @@ def test_warnings_breach_and_levels_fire_in_business_time() -> None:
     now = parse_instant("2024-01-15T17:00:00Z")
     assert fired(plan(clock, policy.alerts, policy.escalations, policy.calendar, now)) == [
         ("warning", "75%", "2024-01-16T12:00:00Z"),
-        ("escalation", "escalation 1", "2024-01-16T12:30:00Z"),
+        ("escalation", "escalation 30m before", "2024-01-16T12:30:00Z"),
         ("warning", "30m before", "2024-01-16T12:30:00Z"),
         ("breach", "breach", "2024-01-16T13:00:00Z"),
-        ("escalation", "escalation 2", "2024-01-16T13:00:00Z"),
-        ("escalation", "escalation 3", "2024-01-16T15:00:00Z"),
-        ("escalation", "escalation 4", "2024-01-16T23:00:00Z"),
+        ("escalation", "escalation due", "2024-01-16T13:00:00Z"),
+        ("escalation", "escalation 2h after", "2024-01-16T15:00:00Z"),
+        ("escalation", "escalation 10h after calendar", "2024-01-16T23:00:00Z"),
     ]
 
 
@@ -78,30 +78,76 @@ def test_a_business_offset_after_due_skips_the_night() -> None:
     clock = running("2024-01-15T17:00:00Z", 1, "2024-01-15T17:00:00Z", 0, "2024-01-15T18:00:00Z")
     now = parse_instant("2024-01-15T17:00:00Z")
     found = fired(plan(clock, (), policy.escalations, policy.calendar, now))
-    assert ("escalation", "escalation 1", "2024-01-16T11:00:00Z") in found
+    assert ("escalation", "escalation 1h after", "2024-01-16T11:00:00Z") in found
 
 
-def test_passed_thresholds_fire_now_and_paused_or_stopped_clocks_plan_only_their_breach() -> None:
-    policy = config(alerts=["50%"]).policies[0]
+def test_passed_thresholds_are_planned_when_crossed_and_paused_or_stopped_plan_little() -> None:
+    policy = config(
+        alerts=["50%"],
+        escalations=[
+            {"at": "10m before", "actions": [{"add_tag": "soon"}]},
+            {"at": "1h after", "actions": [{"add_tag": "late"}]},
+        ],
+    ).policies[0]
     clock = running(
         "2024-01-15T10:00:00Z", 1, "2024-01-15T10:40:00Z", 40 / 60, "2024-01-15T11:00:00Z"
     )
     now = parse_instant("2024-01-15T10:40:00Z")
+    # crossed at 10:30 (the clock never paused): planned then, so firing now is judged late
     assert fired(plan(clock, policy.alerts, (), policy.calendar, now))[0] == (
         "warning",
         "50%",
-        "2024-01-15T10:40:00Z",
+        "2024-01-15T10:30:00Z",
     )
     assert (
         plan(clock._replace(status="paused", due_at=None), policy.alerts, (), policy.calendar, now)
         == []
     )
     assert plan(clock._replace(status="achieved"), policy.alerts, (), policy.calendar, now) == []
-    # a clock that stopped (or paused) after its due instant still has its breach to record
-    late = clock._replace(status="achieved", breached=True)
-    assert fired(plan(late, policy.alerts, (), policy.calendar, now)) == [
+    # stopped after its due instant: only the breach is left to record
+    met_late = clock._replace(status="achieved", breached=True, stopped_at=now)
+    assert fired(plan(met_late, policy.alerts, policy.escalations, policy.calendar, now)) == [
         ("breach", "breach", "2024-01-15T11:00:00Z")
     ]
+    # paused after its breach: the levels after due still come, at their fixed instants
+    waiting = clock._replace(status="paused", breached=True)
+    assert fired(plan(waiting, policy.alerts, policy.escalations, policy.calendar, now)) == [
+        ("breach", "breach", "2024-01-15T11:00:00Z"),
+        ("escalation", "escalation 1h after", "2024-01-15T12:00:00Z"),
+    ]
+    # seen only after the breach (an imported history): warnings and early levels are moot
+    later = parse_instant("2024-01-15T12:30:00Z")
+    overdue = clock._replace(elapsed=int(2.5 * H))
+    assert fired(plan(overdue, policy.alerts, policy.escalations, policy.calendar, later)) == [
+        ("breach", "breach", "2024-01-15T11:00:00Z"),
+        ("escalation", "escalation 1h after", "2024-01-15T12:00:00Z"),
+    ]
+
+
+def test_levels_are_named_by_when_they_fire_and_may_not_repeat() -> None:
+    levels = (
+        config(
+            escalations=[
+                {"at": "30m before", "actions": [{"add_tag": "a"}]},
+                {"at": "due", "actions": [{"add_tag": "b"}]},
+                {"at": "1h after", "time": "calendar", "actions": [{"add_tag": "c"}]},
+            ]
+        )
+        .policies[0]
+        .escalations
+    )
+    assert [(e.level, e.key) for e in levels] == [
+        (1, "escalation 30m before"),
+        (2, "escalation due"),
+        (3, "escalation 1h after calendar"),
+    ]
+    with pytest.raises(ConfigError, match="same offset"):
+        config(
+            escalations=[
+                {"at": "1h after", "actions": [{"add_tag": "a"}]},
+                {"at": "1h after", "actions": [{"add_tag": "b"}]},
+            ]
+        )
 
 
 @settings(max_examples=60, deadline=None)
@@ -169,3 +215,29 @@ def test_bad_alert_configuration_names_the_place(extra: dict[str, Any], where: s
     with pytest.raises(ConfigError) as caught:
         config(**extra)
     assert where in [i.where for i in caught.value.issues], caught.value.issues
+
+
+def test_routes_to_people_need_recipients_and_recipients_are_a_list() -> None:
+    email = {"type": "email", "host": "smtp.example.com", "from": "sla@example.com"}
+    doc = {
+        "calendars": [BIZ],
+        "channels": {"mail": email},
+        "notify": {"channels": ["mail"]},
+        "policies": [
+            {
+                "name": "P",
+                "calendar": "biz",
+                "targets": {"first_response": {"default": "1h"}},
+                "escalations": [
+                    {"at": "due", "actions": [{"notify": {"channels": ["mail"], "to": "a@b"}}]},
+                    {"at": "1h after", "actions": [{"notify": {"channels": ["mail"]}}]},
+                ],
+            }
+        ],
+    }
+    with pytest.raises(ConfigError) as caught:
+        parse_config(doc)
+    found = {(i.where, i.message.split(";")[0]) for i in caught.value.issues}
+    assert ("notify.to", "channel 'mail' (email) needs recipients in `to`") in found
+    assert any("to is a list" in message for _, message in found)
+    assert any(where == "policies[0].escalations[1].actions[0].notify.to" for where, _ in found)

@@ -30,6 +30,7 @@ from fractions import Fraction
 from typing import Any
 
 from slakeeper.domain.calendar import BusinessCalendar
+from slakeeper.domain.channels import sendable_url
 from slakeeper.domain.clocks import Clock
 from slakeeper.domain.durations import parse_duration
 from slakeeper.domain.errors import Issue
@@ -37,6 +38,7 @@ from slakeeper.domain.errors import Issue
 _US = 1_000_000
 _SHARE = re.compile(r"^(\d{1,3}(?:\.\d+)?)%$")
 _OFFSET = re.compile(r"^(\S+)\s+(before|after)$")
+_SECRET_REF = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
 ACTIONS = ("notify", "reassign", "raise_priority", "add_tag", "webhook")
 TIMES = ("business", "calendar")
 
@@ -62,10 +64,13 @@ class Escalation:
     offset: int  # µs from the due instant; negative before, positive after
     calendar_time: bool  # offset in wall time instead of business time
     actions: tuple[Action, ...]
+    at: str = "due"  # as written, normalised: "due", "30m before", "1h after"
 
     @property
     def key(self) -> str:
-        return f"escalation {self.level}"
+        """The threshold's name, from when it fires (not its position): adding, removing or
+        reordering levels keeps what has fired fired."""
+        return f"escalation {self.at}" + (" calendar" if self.calendar_time else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +124,8 @@ def parse_alerts(value: object, where: str, issues: list[Issue]) -> tuple[Alert,
 
 def _parse_offset(value: object, place: str, issues: list[Issue]) -> int | None:
     if value == "due":
+        return 0
+    if isinstance(value, str) and value.strip() == "due":
         return 0
     match = _OFFSET.match(value.strip()) if isinstance(value, str) else None
     if match is None:
@@ -174,14 +181,21 @@ def _check_action(kind: str, options: object) -> str | None:
             or not all(isinstance(c, str) for c in channels)
         ):
             return "notify needs channels: a list such as [slack, email]"
+        to = options.get("to", [])
+        if not isinstance(to, list) or not all(isinstance(r, str) and r for r in to):
+            return "notify's to is a list of recipients (addresses, phone numbers)"
     if kind == "reassign" and not (
         isinstance(options.get("group"), str) or isinstance(options.get("assignee"), str)
     ):
         return "reassign needs a group or an assignee"
     if kind == "webhook" and not (
-        isinstance(options.get("url"), str) and options["url"].startswith(("http://", "https://"))
+        isinstance(options.get("url"), str) and sendable_url(options["url"])
     ):
-        return "webhook needs an http(s) url"
+        return "webhook needs an http(s) url (ASCII; %-encode the rest)"
+    if kind == "webhook" and not (
+        options.get("secret") is None or _SECRET_REF.match(str(options["secret"]))
+    ):
+        return "write the webhook's secret as ${NAME}: it is read from the worker's environment"
     return None
 
 
@@ -208,10 +222,14 @@ def parse_escalations(value: object, where: str, issues: list[Issue]) -> tuple[E
             issues.append(Issue(f"{place}.time", f"{time!r} must be business or calendar"))
         actions = _parse_actions(item.get("actions"), f"{place}.actions", issues)
         if offset is not None and actions:
-            levels.append(Escalation(i + 1, offset, time == "calendar", actions))
+            at = "due" if offset == 0 else " ".join(str(item["at"]).split())
+            levels.append(Escalation(i + 1, offset, time == "calendar", actions, at))
     offsets = [(e.calendar_time, e.offset) for e in levels]
     if offsets != sorted(offsets, key=lambda pair: pair[1]):
         issues.append(Issue(where, "levels must be in the order they fire"))
+    keys = [e.key for e in levels]
+    if len(set(keys)) != len(keys):
+        issues.append(Issue(where, "two levels fire at the same offset; merge their actions"))
     return tuple(levels)
 
 
@@ -222,41 +240,66 @@ def plan(
     calendar: BusinessCalendar,
     now: int,
 ) -> list[Firing]:
-    """What fires for a running clock, and when (µs), as seen at ``now``; soonest first.
+    """What fires for a clock, and when (µs), as seen at ``now``; soonest first.
 
     ``clock`` is the clock as evaluated at ``now`` (its ``elapsed`` is the business time used by
-    then). Instants already past are included (a worker that was down fires them late).
-    A paused or stopped clock plans only its breach, if it has one: it is re-planned when it
-    runs again, and a clock met meanwhile never warns.
+    then). Instants already past are included (a worker that was down fires them late). Once the
+    clock is breached, warnings and levels before due are moot and not planned. A paused clock
+    plans only its breach and the levels at or after due, if it is breached; a stopped one only
+    its breach: it is re-planned when it runs again, and a clock met meanwhile never warns.
     """
     if clock.due_at is None:
         return []
-    if clock.status != "active":
-        return [Firing("breach", "breach", clock.due_at)] if clock.breached else []
+    due = clock.due_at
     target = clock.target
-    firings: list[Firing] = []
+    if clock.status != "active":
+        if not clock.breached:
+            return []
+        firings = [Firing("breach", "breach", due)]
+        if clock.stopped_at is None:  # paused after its breach: levels after due still come
+            firings += [
+                Firing("escalation", e.key, _after_due(e, due, calendar))
+                for e in escalations
+                if e.offset >= 0
+            ]
+        return sorted(firings, key=lambda f: (f.at, f.kind, f.key))
+    breached = due <= now  # warnings and levels before due no longer matter
+    firings = []
 
     def when_elapsed(amount: int) -> int:
-        """The instant the clock's elapsed time reaches ``amount`` (running from ``now`` on)."""
-        if amount <= clock.elapsed:
-            return now  # already passed: the worker fires it at once and marks it late
-        return calendar.add_us(now, amount - clock.elapsed)
+        """The instant the clock's elapsed time reaches ``amount``.
 
-    for w in warnings:
-        amount = int(w.share * target) if w.share is not None else target - w.before
-        if amount > 0:
-            firings.append(Firing("warning", w.key, when_elapsed(amount)))
-    firings.append(Firing("breach", "breach", clock.due_at))
+        Ahead of ``now`` it runs on from ``now``; already passed, it is the earliest instant it
+        can have been reached — exact for a clock that never paused (a late firing is then judged
+        against when it should have fired, not when it was noticed).
+        """
+        if amount > clock.elapsed:
+            return calendar.add_us(now, amount - clock.elapsed)
+        return min(now, calendar.add_us(clock.started_at, amount))
+
+    if not breached:
+        for w in warnings:
+            amount = int(w.share * target) if w.share is not None else target - w.before
+            if amount > 0:
+                firings.append(Firing("warning", w.key, when_elapsed(amount)))
+    firings.append(Firing("breach", "breach", due))
     for e in escalations:
-        if e.calendar_time:
-            at = clock.due_at + e.offset
-        elif e.offset <= 0:
-            at = when_elapsed(max(target + e.offset, 0))
+        if e.offset < 0 and breached:
+            continue
+        if e.offset >= 0:
+            at = _after_due(e, due, calendar)
+        elif e.calendar_time:
+            at = due + e.offset
         else:
-            at = calendar.add_us(clock.due_at, e.offset)
+            at = when_elapsed(max(target + e.offset, 0))
         firings.append(Firing("escalation", e.key, at))
     firings.sort(key=lambda f: (f.at, f.kind, f.key))
     return firings
+
+
+def _after_due(e: Escalation, due: int, calendar: BusinessCalendar) -> int:
+    """A level at or after the due instant: a fixed instant, whatever the clock does next."""
+    return due + e.offset if e.calendar_time else calendar.add_us(due, e.offset)
 
 
 def next_check(firings: Sequence[Firing], after: int | None = None) -> int | None:

@@ -37,6 +37,7 @@ TYPES: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MAX_TIMEOUT_S = 30  # the worker's delivery lease is sized for it (service/delivery.py)
+ADDRESSED = frozenset({"email", "whatsapp"})  # channels that need recipients
 ONE_RECIPIENT = frozenset({"whatsapp"})  # channels that take one recipient per message
 
 
@@ -77,8 +78,12 @@ def parse_channels(value: object, issues: list[Issue]) -> Mapping[str, Mapping[s
                 allowed = ", ".join((*required, *optional))
                 issues.append(Issue(f"{where}.{key}", f"unknown option; use {allowed}"))
         url = spec.get("url")
-        if isinstance(url, str) and not url.startswith(("http://", "https://", "${")):
-            issues.append(Issue(f"{where}.url", "must be an http(s) URL or ${NAME}"))
+        if isinstance(url, str) and not (url.startswith("${") or sendable_url(url)):
+            issues.append(
+                Issue(
+                    f"{where}.url", "must be an http(s) URL (ASCII; %-encode the rest) or ${NAME}"
+                )
+            )
         if "port" in spec and not (
             isinstance(spec["port"], int) and not isinstance(spec["port"], bool)
         ):
@@ -94,6 +99,15 @@ def parse_channels(value: object, issues: list[Issue]) -> Mapping[str, Mapping[s
         if len(issues) == before:
             found[name] = MappingProxyType(dict(spec))
     return MappingProxyType(found)
+
+
+def sendable_url(url: str) -> bool:
+    """An http(s) URL that can go on the wire as it is: ASCII, no spaces or line breaks."""
+    return (
+        url.startswith(("http://", "https://"))
+        and url.isascii()
+        and not any(ch.isspace() or ord(ch) < 32 for ch in url)
+    )
 
 
 def parse_route(
@@ -119,7 +133,19 @@ def parse_route(
         issues.append(Issue(f"{where}.to", "a list of recipients (addresses, phone numbers)"))
         return None
     check_channel_names(names, f"{where}.channels", channels, issues)
+    check_recipients(names, to, f"{where}.to", channels, issues)
     return Route(tuple(names), tuple(to))
+
+
+def check_recipients(
+    names: list[str], to: list[str], where: str, channels: Mapping[str, object], issues: list[Issue]
+) -> None:
+    """Email and WhatsApp address people: a route to them needs recipients."""
+    for name in names:
+        spec = channels.get(name)
+        kind = spec.get("type") if isinstance(spec, Mapping) else None
+        if kind in ADDRESSED and not to:
+            issues.append(Issue(where, f"channel {name!r} ({kind}) needs recipients in `to`"))
 
 
 def check_channel_names(

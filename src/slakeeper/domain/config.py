@@ -16,6 +16,7 @@ from slakeeper.domain.calendar_spec import ALWAYS
 from slakeeper.domain.channels import (
     Route,
     check_channel_names,
+    check_recipients,
     parse_channels,
     parse_link,
     parse_route,
@@ -251,7 +252,10 @@ def _parse_policy(
         for number, action in enumerate(level.actions):
             if action.kind == "notify":
                 place = f"{where}.escalations[{level.level - 1}].actions[{number}].notify.channels"
-                check_channel_names(list(action.options["channels"]), place, channels, issues)
+                names = list(action.options["channels"])
+                check_channel_names(names, place, channels, issues)
+                to = action.options.get("to") or []
+                check_recipients(names, to, place.rsplit(".", 1)[0] + ".to", channels, issues)
     notify = parse_route(item.get("notify"), f"{where}.notify", channels, issues)
     if len(issues) > before or calendar is None:
         return None

@@ -39,7 +39,7 @@ class Worker:
     _work: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
-        self.retry = replace(self.retry, batch=max(self.retry.batch, self.threads * 4))
+        self.retry = replace(self.retry, batch=self.threads * 4)  # the lease covers 4 per thread
         self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="send")
         self.sender = Sender(
             self.svc.uow,

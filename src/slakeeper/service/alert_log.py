@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -28,10 +29,15 @@ class AlertPage:
     next_cursor: str | None
 
 
+_CURSOR = re.compile(r"alert-([0-9]{1,19})")
+MAX_ID = 2**63 - 1
+
+
 def decode_alert_cursor(cursor: str) -> int:
-    if not cursor.startswith("alert-") or not cursor[6:].isdigit() or len(cursor) > 26:
+    match = _CURSOR.fullmatch(cursor)
+    if match is None or int(match.group(1)) > MAX_ID:
         raise ValueError(f"cursor {cursor!r} is not one this API gave out")
-    return int(cursor[6:])
+    return int(match.group(1))
 
 
 def list_alerts(uow: UnitOfWork, f: AlertFilter, cursor: str | None, limit: int) -> AlertPage:
@@ -60,9 +66,10 @@ def _logged(
     return [LoggedAlert(a, sent[a.id]) for a in alerts]
 
 
-def ticket_alerts(uow: UnitOfWork, ticket: str) -> list[LoggedAlert]:
-    """Every alert of one ticket, oldest first (its timeline)."""
-    page = list_alerts(uow, AlertFilter(ticket=ticket), None, 10_000)
+def ticket_alerts(uow: UnitOfWork, ticket: str, customer: str | None) -> list[LoggedAlert]:
+    """The alerts of one ticket (the latest 10,000), oldest first: its timeline. A customer sees
+    those that fired while the ticket was theirs."""
+    page = list_alerts(uow, AlertFilter(ticket=ticket, customer=customer), None, 10_000)
     return sorted(page.alerts, key=lambda x: (x.alert.fired_at, x.alert.id))
 
 

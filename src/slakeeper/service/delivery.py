@@ -94,7 +94,10 @@ class Sender:
             channel = self.channels.channel(spec)
         except ValueError as exc:
             return delivery, Attempt(None, str(exc), retryable=False), self.now()
-        attempt = channel.deliver(message_of(delivery, alert))
+        try:
+            attempt = channel.deliver(message_of(delivery, alert))
+        except Exception as exc:  # a channel's own bug must not stall the batch: dead, with why
+            attempt = Attempt(None, f"{type(exc).__name__}: {exc}", retryable=False)
         return delivery, attempt, self.now()
 
     def _outcome(self, d: DeliveryRow, attempt: Attempt, at: int, lease: int) -> DeliveryOutcome:

@@ -103,6 +103,12 @@ def _blame(failed: str, new: Sequence[Event], labels: Mapping[str, str], exc: Ba
     return Issue(where, f"does not fit the ticket's stored history: {exc}")
 
 
+def _row_attributes(state: TicketState) -> tuple[str | None, ...]:
+    """The ticket's attributes its clock rows carry (filters, customer scopes, alerts)."""
+    a = state.attrs
+    return (a.customer, a.service, a.group, a.priority)
+
+
 def _next_check(config: SlaConfig, clock: Clock, at: int) -> int | None:
     """The first instant the monitoring worker has something to fire for ``clock`` (as at ``at``).
 
@@ -159,6 +165,7 @@ def derive_tickets(
             found = cache.take(ticket, before, rules, version)
         if found is not None and (not new or _incremental(found[0], new)):
             state, stored = found
+            written = _row_attributes(state)
             try:
                 for event in new:
                     state.apply(event)
@@ -167,6 +174,8 @@ def derive_tickets(
                     where = (labels or {}).get(event.id, f"event {event.id!r}")
                     issues.append(Issue(where, str(exc)))
                 continue
+            if stored is not None and _row_attributes(state) != written:
+                stored = None  # every clock row carries the attributes: rewrite them all
             states[ticket] = (state, before + len(new) if before is not None else 0, stored)
         else:
             replay.append(ticket)

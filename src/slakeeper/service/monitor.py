@@ -18,9 +18,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from slakeeper.domain.alerts import Escalation, Firing, next_check, plan
+from slakeeper.domain.alerts import Action, Escalation, Firing, next_check, plan
+from slakeeper.domain.calendar import BusinessCalendar
 from slakeeper.domain.channels import ONE_RECIPIENT, Route
-from slakeeper.domain.config import SlaConfig
+from slakeeper.domain.config import SlaConfig, always_open_calendar
 from slakeeper.domain.events import format_instant
 from slakeeper.domain.policy import Policy
 from slakeeper.service.configuration import ConfigCache
@@ -45,46 +46,72 @@ class TickResult:
     deliveries: int  # deliveries queued
 
 
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    """What a clock's policy says about firing (a clock whose policy is gone: only its breach)."""
+
+    policy: Policy | None
+    route: Route | None
+    calendar: BusinessCalendar
+
+    @property
+    def levels(self) -> tuple[Escalation, ...]:
+        return self.policy.escalations if self.policy else ()
+
+
+def _rules_for(config: SlaConfig, name: str) -> _Rules:
+    policy = config.book.named(name)
+    if policy is None:  # a closed ticket judged by a policy since removed keeps its breach
+        return _Rules(None, config.notify, always_open_calendar())
+    return _Rules(policy, policy.notify or config.notify, policy.calendar)
+
+
 def tick(uow: UnitOfWork, cache: ConfigCache, now: int, rules: FiringRules) -> TickResult:
-    """Fire everything due by ``now`` for one batch of clocks, in one transaction."""
+    """Fire everything due by ``now`` for one batch of clocks, in one transaction.
+
+    The configuration is held steady (shared with batches of events) so the clocks are planned
+    with the configuration they were derived with.
+    """
     with uow() as store:
+        store.share_configuration()
         current = cache.current(store)
-        rows = store.claim_due_clocks(now, rules.batch)
-        if not rows or current is None:
-            return TickResult(len(rows), 0, 0)
+        if current is None:
+            return TickResult(0, 0, 0)
         config = current.config
-        pending: dict[tuple[str, str, int, str, str], tuple[NewAlert, Policy]] = {}
+        rows = store.claim_due_clocks(now, rules.batch)
+        if not rows:
+            return TickResult(0, 0, 0)
+        found: dict[str, _Rules] = {}
+        pending: list[tuple[NewAlert, _Rules]] = []
         next_checks: list[tuple[str, str, int, int | None]] = []
         for row in rows:
             c = row.clock
-            policy = config.book.named(c.policy)
-            if policy is None:  # the policy is gone: a configuration change re-derives the clock
-                next_checks.append((c.ticket, c.metric, c.cycle, None))
-                continue
-            firings = plan(c, policy.alerts, policy.escalations, policy.calendar, row.derived_at)
+            r = found.get(c.policy) or found.setdefault(c.policy, _rules_for(config, c.policy))
+            p = r.policy
+            firings = plan(c, p.alerts if p else (), r.levels, r.calendar, row.derived_at)
             for firing in firings:
                 if firing.at <= now:
-                    new = _alert(row, policy, firing, now, rules, config)
-                    pending[new.key] = (new, policy)
+                    pending.append((_alert(row, r, firing, now, rules, config), r))
             next_checks.append((c.ticket, c.metric, c.cycle, next_check(firings, after=now)))
-        recorded = store.insert_alerts([p[0] for p in pending.values()])
+        pending.sort(key=lambda item: (item[0].planned_at, item[0].key))  # catch up in due order
+        recorded = store.insert_alerts([a for a, _ in pending])
+        by_key = {a.key: r for a, r in pending}
         deliveries: list[NewDelivery] = []
-        for alert in recorded:
-            policy = pending[alert.key][1]
-            deliveries.extend(_deliveries(alert, policy, config, now, rules))
+        for alert in sorted(recorded, key=lambda a: a.id):
+            deliveries.extend(_deliveries(alert, by_key[alert.key], config, now, rules))
         store.insert_deliveries(deliveries)
         store.set_next_checks(next_checks)
         return TickResult(len(rows), len(recorded), len(deliveries))
 
 
 def _alert(
-    row: ClockRow, policy: Policy, firing: Firing, now: int, rules: FiringRules, config: SlaConfig
+    row: ClockRow, r: _Rules, firing: Firing, now: int, rules: FiringRules, config: SlaConfig
 ) -> NewAlert:
     c = row.clock
     elapsed = c.elapsed
     if c.status == "active" and now > row.derived_at:
-        elapsed += policy.calendar.elapsed_us(row.derived_at, now)
-    level = _level(policy, firing)
+        elapsed += r.calendar.elapsed_us(row.derived_at, now)
+    level = _level(r.levels, firing)
     payload: dict[str, Any] = {
         "kind": firing.kind,
         "threshold": firing.key,
@@ -105,7 +132,7 @@ def _alert(
         "late": now - firing.at > rules.late_after,
         "time_left_s": (c.due_at - now) // _US if c.due_at is not None else None,
         "link": config.ticket_link.replace("{ticket}", c.ticket) if config.ticket_link else None,
-        "actions": [{"kind": a.kind, **a.options} for a in level.actions] if level else [],
+        "actions": [_shown(a) for a in level.actions] if level else [],
     }
     return NewAlert(
         c.ticket,
@@ -122,56 +149,69 @@ def _alert(
     )
 
 
-def _level(policy: Policy, firing: Firing) -> Escalation | None:
-    if firing.kind != "escalation":
+def _shown(action: Action) -> dict[str, Any]:
+    """An action as messages and the alert log show it: what it does, never a secret or URL."""
+    o = action.options
+    if action.kind == "notify":
+        return {"kind": "notify", "channels": list(o["channels"])}
+    if action.kind == "webhook":
+        return {"kind": "webhook"}
+    return {"kind": action.kind, **_action_options(action.kind, o)}
+
+
+def _level(levels: tuple[Escalation, ...], threshold: Firing | AlertRow) -> Escalation | None:
+    kind = threshold.kind
+    key = threshold.key if isinstance(threshold, Firing) else threshold.threshold
+    if kind != "escalation":
         return None
-    return next((e for e in policy.escalations if e.key == firing.key), None)
+    return next((e for e in levels if e.key == key), None)
 
 
 def _route_deliveries(
-    alert_id: int, action: str, route: Route, config: SlaConfig, status: str, at: int | None
+    alert_id: int, action: str, route: Route, config: SlaConfig, send: _Send
 ) -> list[NewDelivery]:
     out: list[NewDelivery] = []
     for name in route.channels:
         kind = config.channels.get(name, {}).get("type")
-        if kind in ONE_RECIPIENT:
-            out.extend(
-                NewDelivery(alert_id, action, name, {"to": [to]}, status, at) for to in route.to
-            )
-        else:
-            out.append(NewDelivery(alert_id, action, name, {"to": list(route.to)}, status, at))
+        recipients = [[to] for to in route.to] if kind in ONE_RECIPIENT else [list(route.to)]
+        out.extend(send(alert_id, action, name, {"to": to}) for to in recipients)
     return out
 
 
+class _Send:
+    """Builds the deliveries of one alert: pending now, or skipped when it is stale."""
+
+    def __init__(self, stale: bool, now: int) -> None:
+        self.status = "skipped" if stale else "pending"
+        self.at = None if stale else now
+        self.note = "older than the catch-up limit: recorded, not sent" if stale else None
+
+    def __call__(
+        self, alert_id: int, action: str, channel: str, spec: Mapping[str, Any]
+    ) -> NewDelivery:
+        return NewDelivery(alert_id, action, channel, spec, self.status, self.at, self.note)
+
+
 def _deliveries(
-    alert: AlertRow, policy: Policy, config: SlaConfig, now: int, rules: FiringRules
+    alert: AlertRow, r: _Rules, config: SlaConfig, now: int, rules: FiringRules
 ) -> list[NewDelivery]:
     """What this alert is to be sent as: its route's channels, or its escalation level's actions."""
-    stale = now - alert.planned_at > rules.catch_up
-    status, at = ("skipped", None) if stale else ("pending", now)
-    note = "older than the catch-up limit: recorded, not sent" if stale else None
-    out: list[NewDelivery] = []
+    send = _Send(now - alert.planned_at > rules.catch_up, now)
     if alert.kind != "escalation":
-        route = policy.notify or config.notify
-        if route is not None:
-            out.extend(_route_deliveries(alert.id, "notify", route, config, status, at))
-    else:
-        level = next((e for e in policy.escalations if e.key == alert.threshold), None)
-        for action in level.actions if level else ():
-            options: Mapping[str, Any] = action.options
-            if action.kind == "notify":
-                route = Route(tuple(options["channels"]), tuple(options.get("to") or ()))
-                out.extend(_route_deliveries(alert.id, "notify", route, config, status, at))
-            elif action.kind == "webhook":
-                spec = {"url": options["url"], "secret": options.get("secret") or ""}
-                out.append(NewDelivery(alert.id, "webhook", "webhook", spec, status, at))
-            elif config.outbound is not None:
-                spec = {"action": {"kind": action.kind, **_action_options(action.kind, options)}}
-                out.append(NewDelivery(alert.id, action.kind, config.outbound, spec, status, at))
-    if note:
-        out = [
-            NewDelivery(d.alert_id, d.action, d.channel, d.spec, d.status, None, note) for d in out
-        ]
+        return _route_deliveries(alert.id, "notify", r.route, config, send) if r.route else []
+    out: list[NewDelivery] = []
+    level = _level(r.levels, alert)
+    for action in level.actions if level else ():
+        options: Mapping[str, Any] = action.options
+        if action.kind == "notify":
+            route = Route(tuple(options["channels"]), tuple(options.get("to") or ()))
+            out.extend(_route_deliveries(alert.id, "notify", route, config, send))
+        elif action.kind == "webhook":
+            spec = {"url": options["url"], "secret": options.get("secret") or ""}
+            out.append(send(alert.id, "webhook", "webhook", spec))
+        elif config.outbound is not None:
+            spec = {"action": {"kind": action.kind, **_action_options(action.kind, options)}}
+            out.append(send(alert.id, action.kind, config.outbound, spec))
     return out
 
 

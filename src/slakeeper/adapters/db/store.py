@@ -65,7 +65,20 @@ _PG_TYPES = {
 
 
 _DELETE_CLOCKS = delete(t.clocks).where(t.clocks.c.ticket == bindparam("b_ticket"))
-_STATEMENTS: dict[tuple[object, ...], Any] = {}  # statements that are costly to build, by shape
+_STATEMENTS: dict[tuple[object, ...], Any] = {}
+# lease and read pending deliveries in one round trip, columns named in the order the row
+# mappers (_delivery_row, _alert_row) read them
+_CLAIM_PG = (
+    "WITH claimed AS (UPDATE deliveries SET next_attempt_at = %(lease)s WHERE id IN "
+    "(SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= %(now)s "
+    "ORDER BY next_attempt_at, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED) RETURNING "
+    + ", ".join(f'"{c.name}"' for c in t.deliveries.c)
+    + ") SELECT "
+    + ", ".join(f'claimed."{c.name}"' for c in t.deliveries.c)
+    + ", "
+    + ", ".join(f'alerts."{c.name}"' for c in t.alerts.c)
+    + " FROM claimed JOIN alerts ON alerts.id = claimed.alert_id ORDER BY claimed.id"
+)  # statements that are costly to build, by shape
 
 
 def _upsert_statement(table: Any, columns: Sequence[str], keys: Sequence[str], lite: bool) -> Any:
@@ -207,20 +220,16 @@ class SqlStore:
                     copy.write_row([row[c] for c in columns])
 
     def _one_of_ids(self, column: Any, values: Sequence[int]) -> Any:
-        """``column`` is one of these integers, as one bound parameter (see :meth:`_one_of`)."""
-        if self._sqlite:
-            listed = func.json_each(orjson.dumps(list(values)).decode()).table_valued("value")
-            return column.in_(select(listed.c.value))
-        return column == any_(cast(list(values), ARRAY(BigIntegerType)))
+        return self._one_of(column, values, BigIntegerType)
 
-    def _one_of(self, column: Any, values: Sequence[str]) -> Any:
+    def _one_of(self, column: Any, values: Sequence[str] | Sequence[int], kind: Any = Text) -> Any:
         """``column`` is one of ``values``, as ONE bound parameter (an array on PostgreSQL, a JSON
         list on SQLite): an expanding ``IN (...)`` is re-rendered on every call, which grows
         expensive with the compiled-statement cache."""
         if self._sqlite:
             listed = func.json_each(orjson.dumps(list(values)).decode()).table_valued("value")
             return column.in_(select(listed.c.value))
-        return column == any_(cast(list(values), ARRAY(Text)))
+        return column == any_(cast(list(values), ARRAY(kind)))
 
     def events_by_id(self, ids: Sequence[str]) -> dict[str, StoredEvent]:
         e = t.events.c
@@ -477,12 +486,7 @@ class SqlStore:
         d = t.deliveries.c
         if not self._sqlite:  # one round trip: lease and read in one statement
             rows = self.connection.exec_driver_sql(
-                "WITH claimed AS (UPDATE deliveries SET next_attempt_at = %(lease)s WHERE id IN "
-                "(SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= %(now)s "
-                "ORDER BY next_attempt_at, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED) RETURNING *) "
-                "SELECT claimed.*, alerts.* FROM claimed JOIN alerts ON alerts.id = claimed.alert_id "
-                "ORDER BY claimed.id",
-                {"lease": lease_until, "now": now, "limit": limit},
+                _CLAIM_PG, {"lease": lease_until, "now": now, "limit": limit}
             )
             width = len(t.deliveries.c)
             return [(_delivery_row(r), _alert_row(r, offset=width)) for r in rows]

@@ -34,13 +34,15 @@ def message_id(alert_id: str, delivery: int, sender: str) -> str:
     return f"<slakeeper.{local}.{delivery}@{domain}>"
 
 
-def _refused(recipients: dict[str, tuple[int, bytes]]) -> Attempt:
+def _refused(recipients: dict[str, tuple[int, bytes]], some_accepted: bool = False) -> Attempt:
+    """Refused recipients; retryable only when every refusal was temporary and nobody has it
+    yet (a retry sends to every recipient again)."""
     codes = [code for code, _ in recipients.values()]
     detail = "; ".join(
         f"{address}: {code} {reply.decode(errors='replace')}"
         for address, (code, reply) in recipients.items()
     )
-    transient = all(400 <= code < 500 for code in codes)
+    transient = not some_accepted and all(400 <= code < 500 for code in codes)
     return Attempt(codes[0] if codes else None, f"recipients refused: {detail}", transient)
 
 
@@ -140,7 +142,7 @@ class EmailChannel:
             smtp.login(self.username, self.password or "")
         refused = smtp.send_message(mail, from_addr=self.sender, to_addrs=recipients)
         if refused:  # the others have it now; a retry would send it to them again
-            return _refused(refused)
+            return _refused(refused, some_accepted=True)
         return Attempt(250)
 
 

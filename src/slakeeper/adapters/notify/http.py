@@ -91,7 +91,8 @@ class HttpClient:
                 if not reused:
                     raise HttpError(f"{type(exc).__name__}: {exc}") from None
                 reused = False  # the idle connection was closed by the server: once more
-            except (OSError, http.client.HTTPException) as exc:
+            except (OSError, ValueError, http.client.HTTPException) as exc:  # ValueError: a
+                # header or URL that cannot be sent (not latin-1, a line break)
                 connection.close()
                 text = str(exc) or type(exc).__name__
                 raise HttpError(f"{type(exc).__name__}: {text}") from None

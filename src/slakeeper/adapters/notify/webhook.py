@@ -18,7 +18,7 @@ from slakeeper.adapters.notify.http import HttpClient, HttpError
 from slakeeper.adapters.notify.signing import HEADER, sign
 from slakeeper.service.records import Attempt, Message
 
-RETRYABLE = frozenset({408, 425, 429, 500, 502, 503, 504})
+RETRYABLE = frozenset({408, 425, 429})  # and every 5xx
 
 
 def post_json(
@@ -34,7 +34,12 @@ def post_json(
         return Attempt(answer.status_code)
     detail = answer.text[:200].strip()
     error = f"HTTP {answer.status_code}" + (f": {detail}" if detail else "")
-    return Attempt(answer.status_code, error, answer.status_code in RETRYABLE)
+    return Attempt(answer.status_code, error, retryable(answer.status_code))
+
+
+def retryable(status: int) -> bool:
+    """Whether an HTTP failure may change by retrying: 408, 425, 429 and every 5xx."""
+    return status in RETRYABLE or status >= 500
 
 
 @dataclass(slots=True)

@@ -24,7 +24,7 @@ import orjson
 
 from slakeeper.adapters.notify.http import HttpAnswer, HttpClient, HttpError
 from slakeeper.adapters.notify.render import Renderer, remaining
-from slakeeper.adapters.notify.webhook import RETRYABLE
+from slakeeper.adapters.notify.webhook import retryable as retryable_status
 from slakeeper.service.records import Attempt, Message
 
 TEXT_MAX = 4096
@@ -41,7 +41,7 @@ def _clip(text: str, limit: int) -> str:
 
 def graph_error(answer: HttpAnswer) -> tuple[str, bool]:
     """The attempt's error text for a Graph API error answer, and whether to retry it."""
-    retryable = answer.status_code in RETRYABLE
+    retryable = retryable_status(answer.status_code)
     try:
         found = orjson.loads(answer.content)
     except orjson.JSONDecodeError:

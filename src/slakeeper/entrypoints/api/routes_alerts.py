@@ -11,12 +11,11 @@ from slakeeper.domain.events import MAX_TEXT
 from slakeeper.entrypoints.api.deps import PrincipalDep, ServicesDep, WriterDep, instant
 from slakeeper.entrypoints.api.errors import responses
 from slakeeper.entrypoints.api.schemas import AlertPagePublic, AlertPublic, DeliveryPublic
-from slakeeper.service.alert_log import LoggedDelivery, list_alerts, retry_delivery
+from slakeeper.service.alert_log import MAX_ID, LoggedDelivery, list_alerts, retry_delivery
 from slakeeper.service.records import AlertFilter
 
 router = APIRouter(prefix="/v1", tags=["alerts"])
 AtQuery = Annotated[str | None, Query(description="RFC 3339 instant", max_length=64)]
-MAX_ID = 2**63 - 1
 
 
 @router.get("/alerts", response_model=AlertPagePublic, responses=responses(401, 422))
@@ -59,7 +58,8 @@ def get_alerts(
     except ValueError as exc:
         raise InvalidInput([Issue("cursor", str(exc))]) from None
     return AlertPagePublic(
-        alerts=[AlertPublic.of(a) for a in page.alerts], next_cursor=page.next_cursor
+        alerts=[AlertPublic.of(a, internal=who.customer is None) for a in page.alerts],
+        next_cursor=page.next_cursor,
     )
 
 

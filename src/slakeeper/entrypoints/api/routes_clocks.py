@@ -61,7 +61,10 @@ def get_ticket(
         last_event_at=None if row.last_event_at is None else format_instant(row.last_event_at),
         events=[e.as_dict() for e in view.events],
         clocks=[explanation_dict(x) for x in view.explanations],
-        alerts=[AlertPublic.of(a) for a in ticket_alerts(svc.uow, row.id)],
+        alerts=[
+            AlertPublic.of(a, internal=who.customer is None)
+            for a in ticket_alerts(svc.uow, row.id, who.customer)
+        ],
     )
 
 

@@ -318,10 +318,13 @@ class AlertPublic(BaseModel):
     fired_at: str
     late: bool = Field(description="fired later than its planned instant (the worker was behind)")
     message: dict[str, Any] = Field(description="the payload every channel renders")
-    deliveries: list[DeliveryPublic]
+    deliveries: list[DeliveryPublic] = Field(
+        description="where it was sent and every attempt (not shown to customer-scoped tokens: "
+        "recipients and URLs are the provider's own)"
+    )
 
     @classmethod
-    def of(cls, logged: LoggedAlert) -> AlertPublic:
+    def of(cls, logged: LoggedAlert, internal: bool = True) -> AlertPublic:
         a = logged.alert
         return cls(
             id=a.public_id,
@@ -336,7 +339,7 @@ class AlertPublic(BaseModel):
             fired_at=format_instant(a.fired_at),
             late=a.late,
             message={"id": a.public_id, **a.payload},
-            deliveries=[DeliveryPublic.of(d) for d in logged.deliveries],
+            deliveries=[DeliveryPublic.of(d) for d in logged.deliveries] if internal else [],
         )
 
 

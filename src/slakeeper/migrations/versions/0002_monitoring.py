@@ -27,6 +27,11 @@ def upgrade() -> None:
     with op.batch_alter_table("clocks") as batch:
         batch.add_column(sa.Column("next_check_at", sa.BigInteger(), nullable=True))
         batch.create_index("ix_clocks_next_check_at", ["next_check_at"])
+    # clocks derived before this revision: the worker plans each from its row once, firing what
+    # is due (what is older than the catch-up limit is recorded and not sent)
+    op.execute(
+        sa.text("UPDATE clocks SET next_check_at = derived_at WHERE status = 'active' OR breached")
+    )
     op.create_table(
         "alerts",
         sa.Column("id", _ID, autoincrement=True, nullable=False),
