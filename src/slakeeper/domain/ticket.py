@@ -114,9 +114,12 @@ class TicketState:
         "cycles",
         "id",
         "last_at",
+        "reopens",
         "replied",
+        "replies",
         "rules",
         "snapshots",
+        "solved_at",
         "status",
         "timeline",
     )
@@ -135,6 +138,9 @@ class TicketState:
             RESOLUTION: [],
         }
         self.replied = False
+        self.replies = 0  # public replies that count as responses (reports: first contact)
+        self.reopens = 0
+        self.solved_at: int | None = None  # the first time it became solved or closed
         self.closed = False
         self.last_at: int | None = None
         self.csat: list[tuple[int, int]] = []
@@ -227,6 +233,8 @@ class TicketState:
 
     def _became_done(self, event: Event) -> None:
         attrs, at, event_id = self.attrs, event.at, event.id
+        if self.solved_at is None:
+            self.solved_at = at
         cycles = self.cycles
         for metric in (FIRST_RESPONSE, NEXT_RESPONSE, PERIODIC_UPDATE):
             found = cycles[metric]
@@ -237,6 +245,7 @@ class TicketState:
             found[-1].stop(at, "achieved", attrs, event_id)
 
     def _reopened(self, event: Event) -> None:
+        self.reopens += 1
         last = self.cycles[RESOLUTION][-1]
         if self.rules.resolution_on_reopen == "restart":
             self._start(RESOLUTION, event.at, event.id)
@@ -253,6 +262,7 @@ class TicketState:
                 if cycle is not None:
                     cycle.stop(event.at, "achieved", self.attrs, event.id)
             self.replied = True
+            self.replies += 1
             if self.status not in DONE:
                 self._start(PERIODIC_UPDATE, event.at, event.id)
         elif (

@@ -154,6 +154,110 @@ def explain_command(
         print_explanations(found)
 
 
+class ReportFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class ReportKind(StrEnum):
+    compliance = "compliance"
+    times = "times"
+    fcr = "fcr"
+    csat = "csat"
+    hours = "hours"
+
+
+@app.command("report")
+def report_command(
+    kind: Annotated[
+        ReportKind,
+        typer.Argument(
+            help="compliance (met/breached per metric), times (first response and resolution), "
+            "fcr (first contact resolution, reopens), csat (met against breached), hours "
+            "(breaches by hour of week)."
+        ),
+    ],
+    config: ConfigOption,
+    events: EventsOption,
+    at: AtOption = None,
+    since: Annotated[
+        str | None, typer.Option("--from", help="Count from this instant (RFC 3339).")
+    ] = None,
+    until: Annotated[str | None, typer.Option("--to", help="Count until this instant.")] = None,
+    by: Annotated[
+        str,
+        typer.Option(
+            help="Group by, comma-separated: metric, policy, priority, group, assignee, "
+            "customer, service, channel, period."
+        ),
+    ] = "metric",
+    period: Annotated[str, typer.Option(help="day, week, month or quarter.")] = "month",
+    tz: Annotated[str, typer.Option("--tz", help="Time zone of periods and hours.")] = "UTC",
+    metric: Annotated[
+        str, typer.Option(help="times: first_response or resolution.")
+    ] = "first_response",
+    output: Annotated[ReportFormat, typer.Option("--format", "-f")] = ReportFormat.table,
+) -> None:
+    """Report SLA compliance, response and resolution times, first contact resolution, CSAT
+    against SLA adherence and breaches by hour of week (definitions: docs/metrics.md)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from slakeeper.domain import reports
+    from slakeeper.entrypoints import report_view as view
+    from slakeeper.service.evaluate import ticket_facts
+
+    sla, now = _config_and_instant(config, at)
+    dims = [d.strip() for d in by.split(",") if d.strip()]
+    problems = [
+        f"--by: {d!r} is not one of {', '.join(reports.DIMENSIONS)}"
+        for d in dims
+        if d not in reports.DIMENSIONS
+    ]
+    if period not in reports.PERIODS:
+        problems.append(f"--period: {period!r} is not one of {', '.join(reports.PERIODS)}")
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"--tz: {tz!r} is not an IANA time zone")
+        zone = ZoneInfo("UTC")
+    window: list[int | None] = []
+    for name, value in (("--from", since), ("--to", until)):
+        try:
+            window.append(None if value is None else parse_instant(value, name))
+        except BadEvent as exc:
+            problems.append(str(exc))
+            window.append(None)
+    if kind is ReportKind.fcr and any(d in ("metric", "policy", "period") for d in dims):
+        problems.append(
+            "--by: fcr groups tickets: use priority, group, assignee, customer, service or channel"
+        )
+    if kind is ReportKind.times and metric not in ("first_response", "resolution"):
+        problems.append(
+            f"--metric: {metric!r}: times are reported for first_response and resolution"
+        )
+    if problems:
+        _fail(problems)
+    start, end = window
+    with _event_records(events, progress=True) as records, _bulk():
+        facts = ticket_facts(sla, records, now)
+    if kind is ReportKind.compliance:
+        rows = view.compliance_rows(
+            dims, reports.compliance(reports.judged(facts, start, end), dims, period, zone)
+        )
+    elif kind is ReportKind.times:
+        rows = view.time_rows(
+            dims, reports.durations(facts, metric, dims, period, zone, start, end)
+        )
+    elif kind is ReportKind.fcr:
+        rows = view.first_contact_rows(dims, reports.first_contact(facts, dims, start, end))
+    elif kind is ReportKind.csat:
+        rows = view.satisfaction_rows(reports.satisfaction(facts, start, end))
+    else:
+        rows = view.hour_rows(reports.breaches_by_hour(reports.judged(facts, start, end), zone))
+    view.write(rows, output.value, f"{kind.value} report at {at or 'now'}")
+
+
 @app.command("serve")
 def serve_command(
     host: Annotated[

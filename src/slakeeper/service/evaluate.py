@@ -15,6 +15,7 @@ from slakeeper.domain.clocks import Clock, Explanation, clocks, explain
 from slakeeper.domain.config import SlaConfig
 from slakeeper.domain.errors import EventError, Issue
 from slakeeper.domain.events import BadEvent, Event, EventLog, parse_event
+from slakeeper.domain.reports import TicketFacts, facts_of
 from slakeeper.domain.ticket import Rules, TicketState
 
 MAX_ISSUES = 1000  # beyond this many bad events, the rest are counted, not listed
@@ -124,6 +125,24 @@ def evaluate(
             on_ticket(done)
     problems.raise_if_any()
     return Evaluation(out, len(log), duplicates, len(tickets))
+
+
+def ticket_facts(config: SlaConfig, records: Iterable[Record], now: int) -> list[TicketFacts]:
+    """Every ticket as reports see it at ``now`` (its attributes, replies, reopens, last rating
+    and clocks), ordered by ticket; the whole input is validated as for :func:`evaluate`."""
+    problems = _Problems()
+    log, _ = _load(records, problems)
+    rules = rules_of(config)
+    out: list[TicketFacts] = []
+
+    def collect(state: TicketState) -> None:
+        if not problems.issues:
+            out.append(facts_of(state, clocks(state, config, now)))
+
+    for ticket in log.tickets():
+        _replay(ticket, log.pop_history(ticket), rules, now, problems, collect)
+    problems.raise_if_any()
+    return out
 
 
 def explain_ticket(
