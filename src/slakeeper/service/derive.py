@@ -259,6 +259,13 @@ def _write(
                 state.created_at,
                 state.last_at,
                 count,
+                a.channel,
+                a.assignee,
+                state.replies,
+                state.reopens,
+                state.solved_at,
+                state.csat[-1][1] if state.csat else None,
+                state.csat[-1][0] if state.csat else None,
             )
         )
         if cache is not None:

@@ -38,6 +38,14 @@ class TicketRow:
     created_at: int | None
     last_event_at: int | None
     events: int
+    # what reports read of the ticket (docs/metrics.md)
+    channel: str | None = None
+    assignee: str | None = None
+    replies: int = 0
+    reopens: int = 0
+    solved_at: int | None = None
+    csat_score: int | None = None
+    csat_at: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

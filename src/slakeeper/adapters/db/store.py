@@ -20,10 +20,12 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
+    case,
     cast,
     delete,
     func,
     insert,
+    literal,
     or_,
     select,
     update,
@@ -268,6 +270,13 @@ class SqlStore:
                 "created_at": r.created_at,
                 "last_event_at": r.last_event_at,
                 "event_count": r.events,
+                "channel": r.channel,
+                "assignee": r.assignee,
+                "replies": r.replies,
+                "reopens": r.reopens,
+                "solved_at": r.solved_at,
+                "csat_score": r.csat_score,
+                "csat_at": r.csat_at,
             }
             for r in rows
         ]
@@ -368,6 +377,68 @@ class SqlStore:
             select(c.metric, c.status, func.count()).group_by(c.metric, c.status)
         )
         return {(row[0], row[1]): int(row[2]) for row in rows}
+
+    # -- reports -------------------------------------------------------------------------------
+
+    def judged_counts(
+        self,
+        dimensions: Sequence[str],
+        now: int,
+        start: int | None,
+        end: int | None,
+        customer: str | None,
+        bucket: int | None,
+    ) -> list[tuple[Any, ...]]:
+        """Judged clocks counted by ``dimensions``, by ``bucket``-µs slice of the instant they
+        were judged (when given) and by outcome: rows of (*values, slice, outcome, count).
+
+        A clock is judged met when it stopped unbreached, breached once its due instant passed
+        (docs/metrics.md); the window selects by that instant, through the indexes on the due
+        and stop instants.
+        """
+        c, k = t.clocks.c, t.tickets.c
+        live = c.status.in_(("active", "paused"))
+        breached = or_(c.breached.is_(True), and_(live, c.due_at < now))
+        met = and_(c.status == "achieved", c.breached.is_(False))
+        judged_at = case((breached, c.due_at), else_=c.stopped_at)
+        columns = {
+            "metric": c.metric,
+            "policy": c.policy,
+            "priority": c.priority,
+            "group": c.group_name,
+            "customer": c.customer,
+            "service": c.service,
+            "channel": k.channel,
+            "assignee": k.assignee,
+        }
+        chosen = [columns[d].label(f"d{i}") for i, d in enumerate(dimensions)]
+        slice_ = (judged_at // bucket).label("slice") if bucket else literal(0).label("slice")
+        outcome = case((breached, literal("breached")), else_=literal("met")).label("outcome")
+
+        def within(column: Any) -> list[Any]:
+            found = []
+            if start is not None:
+                found.append(column >= start)
+            if end is not None:
+                found.append(column < end)
+            return found
+
+        conditions = [
+            or_(and_(breached, *within(c.due_at)), and_(met, *within(c.stopped_at))),
+        ]
+        if customer is not None:
+            conditions.append(c.customer == customer)
+        source: Any = t.clocks
+        if any(d in ("channel", "assignee") for d in dimensions):
+            source = t.clocks.join(t.tickets, k.id == c.ticket)
+        groups = [*chosen, slice_, outcome] if bucket else [*chosen, outcome]
+        stmt = (
+            select(*chosen, slice_, outcome, func.count())
+            .select_from(source)
+            .where(*conditions)
+            .group_by(*(g.element if hasattr(g, "element") else g for g in groups))
+        )
+        return [tuple(row) for row in self.connection.execute(stmt)]
 
     # -- monitoring ----------------------------------------------------------------------------
 

@@ -52,6 +52,14 @@ tickets = Table(
     Column("created_at", BigInteger, nullable=True),
     Column("last_event_at", BigInteger, nullable=True),
     Column("event_count", Integer, nullable=False, server_default="0"),
+    # for reports (docs/metrics.md)
+    Column("channel", Text, nullable=True),
+    Column("assignee", Text, nullable=True),
+    Column("replies", Integer, nullable=False, server_default="0"),
+    Column("reopens", Integer, nullable=False, server_default="0"),
+    Column("solved_at", BigInteger, nullable=True, index=True),
+    Column("csat_score", Integer, nullable=True),
+    Column("csat_at", BigInteger, nullable=True),
 )
 
 events = Table(
@@ -93,6 +101,7 @@ clocks = Table(
     Column("next_check_at", BigInteger, nullable=True),
     Index("ix_clocks_status_due_at", "status", "due_at"),
     Index("ix_clocks_next_check_at", "next_check_at"),
+    Index("ix_clocks_stopped_at", "stopped_at"),
     Index("ix_clocks_due_at", "due_at"),
     Index("ix_clocks_customer", "customer"),
 )

@@ -19,6 +19,7 @@ from slakeeper.entrypoints.api import (
     routes_clocks,
     routes_config,
     routes_events,
+    routes_reports,
     routes_system,
 )
 
@@ -137,7 +138,14 @@ def create_app(services: Services) -> FastAPI:
     app.state.services = services
     app.state.metrics = AppMetrics(services)
     errors.install(app)
-    for module in (routes_config, routes_events, routes_clocks, routes_alerts, routes_system):
+    for module in (
+        routes_config,
+        routes_events,
+        routes_clocks,
+        routes_alerts,
+        routes_reports,
+        routes_system,
+    ):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=services.settings.max_body_bytes)
     return app
