@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 AT ?= 2026-03-13T15:00:00Z
+CHROMIUM := /usr/lib/chromium/chromium
 
 .PHONY: run evaluate test lint typecheck unit bench format clean
 
@@ -31,8 +32,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) $(CHROMIUM)
 	$(BIN)/pytest -q -n 2
+
+## The dashboard's tests drive Debian's Chromium (nothing is downloaded at test time).
+$(CHROMIUM):
+	apt-get update -qq && apt-get install -y -qq chromium
 
 ## Benchmarks against the named peers; writes bench/RESULTS.md.
 bench: $(STAMP)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from slakeeper import __version__
@@ -22,6 +24,9 @@ from slakeeper.entrypoints.api import (
     routes_reports,
     routes_system,
 )
+from slakeeper.entrypoints.web import routes as web_routes
+
+WEB_STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
 
 
 class AppMetrics:
@@ -147,5 +152,7 @@ def create_app(services: Services) -> FastAPI:
         routes_system,
     ):
         app.include_router(module.router)
+    app.include_router(web_routes.router)
+    app.mount("/ui/static", StaticFiles(directory=WEB_STATIC), name="static")
     app.add_middleware(BodyLimit, limit=services.settings.max_body_bytes)
     return app

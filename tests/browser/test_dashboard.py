@@ -1,0 +1,204 @@
+"""The dashboard in a real headless Chromium (Debian's, driven by Playwright; nothing is
+downloaded): log in, read the at-risk queue with its countdown, filter compliance, open a ticket
+and its clocks, see the alert log, edit the configuration — as an admin and as a customer.
+
+The server is a real uvicorn on 127.0.0.1 over a SQLite store holding the example configuration
+and a week of demo history ending now. Screenshots are kept in ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from slakeeper.bootstrap import Services, bootstrap
+from slakeeper.entrypoints.api.app import create_app
+from slakeeper.entrypoints.serve import EXAMPLE_CONFIG, load_demo
+from slakeeper.service.tokens import create_token
+from slakeeper.settings import Settings
+
+CHROMIUM = Path("/usr/lib/chromium/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+if not CHROMIUM.exists():
+    if os.environ.get("CI"):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium", pytrace=False)
+    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Site:
+    def __init__(self, svc: Services, base: str, tokens: dict[str, str]) -> None:
+        self.svc = svc
+        self.base = base
+        self.tokens = tokens
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    folder = tmp_path_factory.mktemp("site")
+    svc = bootstrap(Settings(database_url=f"sqlite:///{folder / 'ui.db'}"))
+    load_demo(svc, EXAMPLE_CONFIG, tickets=150, days=7)
+    now = svc.now()
+    tokens = {
+        "admin": create_token(svc.uow, "ops", "admin", None, now)[1],
+        "acme": create_token(svc.uow, "acme-view", "viewer", "acme", now)[1],
+    }
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(svc), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield Site(svc, f"http://127.0.0.1:{port}", tokens)
+    server.should_exit = True
+    thread.join(10)
+    svc.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    home = tmp_path_factory.mktemp("chromium")
+    os.environ["XDG_CONFIG_HOME"] = str(home / "config")
+    os.environ["XDG_CACHE_HOME"] = str(home / "cache")
+    with playwright_api.sync_playwright() as p:
+        found = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield found
+        found.close()
+
+
+@pytest.fixture
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    found = context.new_page()
+    yield found
+    ARTIFACTS.mkdir(exist_ok=True)
+    found.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+def login(page: Any, site: Site, who: str) -> None:
+    page.goto(site.base + "/ui/")
+    assert page.url.endswith("/ui/login")
+    page.fill("input[name=token]", site.tokens[who])
+    page.click("button[type=submit]")
+    page.wait_for_url(site.base + "/ui/")
+
+
+def test_a_wrong_token_is_refused_and_pages_need_a_login(page: Any, site: Site) -> None:
+    page.goto(site.base + "/ui/compliance")
+    assert page.url.endswith("/ui/login")
+    page.fill("input[name=token]", "slk_not-a-token")
+    page.click("button[type=submit]")
+    assert "Unknown or revoked token" in page.inner_text("[role=alert]")
+
+
+def test_the_queue_counts_down_and_colours_by_risk(page: Any, site: Site) -> None:
+    login(page, site, "admin")
+    page.select_option("select[name=within]", "72h")
+    page.click("form.filters button")
+    rows = page.locator("#queue tbody tr[data-target]")
+    assert rows.count() > 0
+    first = rows.first.locator("td.left")
+    before = first.inner_text()
+    page.wait_for_timeout(1500)
+    assert first.inner_text() != before  # the countdown runs in the browser
+    classes = {rows.nth(i).get_attribute("class") for i in range(rows.count())}
+    assert classes <= {"risk-ok", "risk-warn", "risk-high", "risk-late"}
+    # the queue's region reloads itself from its fragment
+    page.evaluate(
+        "() => { const q = document.getElementById('queue'); "
+        "fetch(q.dataset.refresh).then(r => r.text()).then(h => { q.innerHTML = h; "
+        "q.dataset.refreshed = 'yes'; }); }"
+    )
+    page.wait_for_selector("#queue[data-refreshed=yes]")
+    assert page.locator("#queue tbody tr").count() > 0
+
+
+def test_compliance_filters_and_charts(page: Any, site: Site) -> None:
+    login(page, site, "admin")
+    page.click("text=Compliance")
+    page.select_option("select[name=by]", "priority")
+    page.select_option("select[name=period]", "day")
+    page.fill("input[name=tz]", "Europe/Berlin")
+    page.click("form.filters button")
+    table = page.locator("#compliance-table tbody tr")
+    assert table.count() >= 2
+    priorities = {table.nth(i).locator("td").first.inner_text() for i in range(table.count())}
+    assert priorities <= {"urgent", "high", "normal", "low", "—"}
+    assert page.locator("svg.bars rect").count() == table.count()
+    assert page.locator("svg.trend rect").count() >= 5  # a week of days
+    page.fill("input[name=tz]", "Mars/Olympus")
+    page.click("form.filters button")
+    assert "not an IANA name" in page.inner_text("ul.issues")
+
+
+def test_a_ticket_shows_its_clocks_timeline_and_why(page: Any, site: Site) -> None:
+    login(page, site, "admin")
+    page.goto(site.base + "/ui/tickets/T-000010")
+    assert page.inner_text("h1") == "Ticket T-000010"
+    assert page.locator("svg.clocks rect.segment").count() >= 2
+    assert page.locator("svg.clocks line.due").count() >= 1
+    assert page.locator("details.clock").count() >= 2
+    assert "ticket.created" in page.inner_text("table")
+    assert "✔" in page.inner_text("details.clock >> nth=0")
+
+
+def test_a_customer_sees_only_its_own_and_no_configuration(page: Any, site: Site) -> None:
+    login(page, site, "acme")
+    assert "acme" in page.inner_text("header .who")
+    page.select_option("select[name=within]", "72h")
+    page.click("form.filters button")
+    customers = page.locator("#queue tbody tr[data-target] td:nth-child(5)")
+    assert {customers.nth(i).inner_text() for i in range(customers.count())} <= {"acme"}
+    page.goto(site.base + "/ui/config")
+    assert "not for customers" in page.inner_text("[role=alert]")
+    page.goto(site.base + "/ui/tickets/T-000001")
+    heading = page.inner_text("h1")
+    assert heading in ("Ticket T-000001", "Not found")
+
+
+def test_editing_the_configuration_validates_before_saving(page: Any, site: Site) -> None:
+    login(page, site, "admin")
+    page.click("text=Calendars & policies")
+    assert page.locator("table >> nth=1").locator("tbody tr").count() >= 5
+    original = page.input_value("textarea[name=source]")
+    page.fill(
+        "textarea[name=source]",
+        original.replace("first_response: {urgent: 15m", "first_response: {urgent: 15x", 1),
+    )
+    page.click("text=Validate and save")
+    assert "Not saved" in page.inner_text("main")
+    assert "15x" in page.inner_text("ul.issues")
+    page.fill("textarea[name=source]", original)
+    page.click("text=Validate and save")
+    assert "Saved as version" in page.inner_text("[role=status]")
