@@ -34,6 +34,7 @@ from slakeeper.service.tokens import Principal, Unauthorized, authenticate
 router = APIRouter(prefix="/ui", include_in_schema=False)
 COOKIE = "slk_token"
 _US = 1_000_000
+DEFAULT_WINDOW = 56 * 86_400 * _US  # the compliance page without dates: the last eight weeks
 _env = Environment(
     loader=PackageLoader("slakeeper.entrypoints.web", "templates"),
     autoescape=select_autoescape(["html", "j2"]),
@@ -235,6 +236,9 @@ def compliance_page(
             issues.append(str(exc))
             window.append(None)
     now = svc.now()
+    if since is None and until is None:  # the dashboard's default: the last eight weeks
+        since = format_instant(now - DEFAULT_WINDOW)
+        window = [now - DEFAULT_WINDOW, None]
     q = ReportQuery([by], period, zone, window[0], window[1], now, who.customer)
     rows = view.compliance_rows([by], compliance_report(svc.uow, q))
     t = ReportQuery(["period"], period, zone, window[0], window[1], now, who.customer)
