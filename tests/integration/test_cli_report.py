@@ -50,7 +50,7 @@ def test_times_fcr_csat_and_hours(files: tuple[str, str]) -> None:
     (times,) = json.loads(report(files, "times", "--by", "", "-f", "json"))
     assert times["business_median_s"] == 3150.0
     assert times["calendar_p90_s"] == 62100.0
-    (fcr,) = json.loads(report(files, "fcr", "--by", "", "-f", "json"))
+    (fcr,) = json.loads(report(files, "fcr", "-f", "json"))
     assert (fcr["fcr_pct"], fcr["reopen_rate_pct"]) == (50.0, 50.0)
     rows = list(csv.DictReader(io.StringIO(report(files, "csat", "-f", "csv"))))
     assert [(r["sla"], r["average"]) for r in rows] == [("met", "5.0"), ("breached", "2.0")]

@@ -186,12 +186,12 @@ def report_command(
     ] = None,
     until: Annotated[str | None, typer.Option("--to", help="Count until this instant.")] = None,
     by: Annotated[
-        str,
+        str | None,
         typer.Option(
             help="Group by, comma-separated: metric, policy, priority, group, assignee, "
-            "customer, service, channel, period."
+            "customer, service, channel, period (default: metric for compliance, none else)."
         ),
-    ] = "metric",
+    ] = None,
     period: Annotated[str, typer.Option(help="day, week, month or quarter.")] = "month",
     tz: Annotated[str, typer.Option("--tz", help="Time zone of periods and hours.")] = "UTC",
     metric: Annotated[
@@ -208,6 +208,8 @@ def report_command(
     from slakeeper.service.evaluate import ticket_facts
 
     sla, now = _config_and_instant(config, at)
+    if by is None:
+        by = "metric" if kind is ReportKind.compliance else ""
     dims = [d.strip() for d in by.split(",") if d.strip()]
     problems = [
         f"--by: {d!r} is not one of {', '.join(reports.DIMENSIONS)}"

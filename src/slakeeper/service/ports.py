@@ -74,6 +74,25 @@ class Store(Protocol):
         customer: str | None,
         bucket: int | None,
     ) -> list[tuple[Any, ...]]: ...
+    def achieved_durations(
+        self,
+        metric: str,
+        dimensions: Sequence[str],
+        start: int | None,
+        end: int | None,
+        customer: str | None,
+        bucket: int | None,
+    ) -> list[tuple[Any, ...]]: ...
+    def first_contact_counts(
+        self,
+        dimensions: Sequence[str],
+        start: int | None,
+        end: int | None,
+        customer: str | None,
+    ) -> list[tuple[Any, ...]]: ...
+    def satisfaction_counts(
+        self, now: int, start: int | None, end: int | None, customer: str | None
+    ) -> list[tuple[str, int, int]]: ...
     # monitoring
     def claim_due_clocks(self, now: int, limit: int) -> list[ClockRow]: ...
     def set_next_checks(self, items: Sequence[tuple[str, str, int, int | None]]) -> None: ...

@@ -1,5 +1,7 @@
 """Reports from the store: the numbers of :mod:`slakeeper.domain.reports`, counted by the
-database (the judged clocks are never loaded one by one).
+database (the judged clocks and the tickets are never loaded one by one). Times are the one
+exception: a median and a percentile need the values, so the store lists the achieved cycles'
+durations (a few numbers each) and they are summarised here.
 
 Periods and hours of the week are local to a time zone, which SQLite cannot convert; so the
 store counts by 15-minute slice of UTC time — every zone's offset is a whole number of quarter
@@ -8,16 +10,29 @@ hours — and each slice is placed in its local period here. Exact, and the same
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 from functools import cache, lru_cache
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from slakeeper.domain.reports import ComplianceRow, period_of
+from slakeeper.domain.reports import (
+    BREACHED,
+    MET,
+    ComplianceRow,
+    FirstContact,
+    Satisfaction,
+    Summary,
+    period_of,
+    summarise,
+)
 from slakeeper.service.ports import UnitOfWork
 
+Key = tuple[str | None, ...]
+V = TypeVar("V")
 SLICE = 15 * 60 * 1_000_000  # µs: a quarter hour
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -50,12 +65,68 @@ def compliance_report(uow: UnitOfWork, q: ReportQuery) -> list[ComplianceRow]:
             named["period"] = local(int(slice_))
         key = tuple(named[d] for d in q.by)
         counts[key][0 if outcome == "met" else 1] += int(count)
-    return [
-        ComplianceRow(key, met, breached)
-        for key, (met, breached) in sorted(
-            counts.items(), key=lambda kv: tuple((v is not None, v or "") for v in kv[0])
+    return [ComplianceRow(key, met, breached) for key, (met, breached) in _ordered(counts)]
+
+
+def times_report(uow: UnitOfWork, q: ReportQuery, metric: str) -> list[Summary]:
+    """First response or resolution times as :func:`slakeeper.domain.reports.durations` gives
+    them: the store lists the achieved cycles stopped in the window (their grouping values,
+    slice, business and calendar µs) and each group is summarised here."""
+    store_dims = [d for d in q.by if d != "period"]
+    periods = "period" in q.by
+    with uow.read() as store:
+        rows = store.achieved_durations(
+            metric, store_dims, q.start, q.end, q.customer, SLICE if periods else None
         )
+    local = _period_namer(q.zone, q.period)
+    groups: dict[tuple[str | None, ...], tuple[list[int], list[int]]] = defaultdict(
+        lambda: ([], [])
+    )
+    for row in rows:
+        *values, slice_, business, calendar = row
+        key = _key(q.by, store_dims, values, local(int(slice_)) if periods else None)
+        groups[key][0].append(int(business))
+        groups[key][1].append(int(calendar))
+    return [
+        Summary(key, len(business), summarise(business), summarise(calendar))
+        for key, (business, calendar) in _ordered(groups)
     ]
+
+
+def first_contact_report(uow: UnitOfWork, q: ReportQuery) -> list[FirstContact]:
+    """First contact resolution and reopens of the tickets first solved in the window, grouped by
+    ticket dimensions as :func:`slakeeper.domain.reports.first_contact` groups them."""
+    with uow.read() as store:
+        rows = store.first_contact_counts(q.by, q.start, q.end, q.customer)
+    counts: dict[tuple[str | None, ...], tuple[int, int, int]] = {}
+    for row in rows:
+        *values, solved, one_touch, reopened = row
+        if solved:  # no GROUP BY counts an empty window as one row of nothing
+            counts[tuple(values)] = (int(solved), int(one_touch or 0), int(reopened or 0))
+    return [FirstContact(key, *row) for key, row in _ordered(counts)]
+
+
+def satisfaction_report(uow: UnitOfWork, q: ReportQuery) -> list[Satisfaction]:
+    """The last ratings given in the window, of tickets whose judged clocks were all met against
+    tickets with a breached one, as :func:`slakeeper.domain.reports.satisfaction` gives them."""
+    with uow.read() as store:
+        rows = store.satisfaction_counts(q.now, q.start, q.end, q.customer)
+    scores: dict[str, Counter[int]] = {MET: Counter(), BREACHED: Counter()}
+    for group, score, count in rows:
+        scores[group][score] += count
+    out = []
+    for group, counted in scores.items():
+        ratings = counted.total()
+        total = sum(score * n for score, n in counted.items())
+        out.append(
+            Satisfaction(
+                group,
+                ratings,
+                Fraction(total, ratings) if ratings else None,
+                dict(sorted(counted.items())),
+            )
+        )
+    return out
 
 
 def breaches_by_hour_report(uow: UnitOfWork, q: ReportQuery) -> list[list[int]]:
@@ -68,6 +139,19 @@ def breaches_by_hour_report(uow: UnitOfWork, q: ReportQuery) -> list[list[int]]:
             day, hour = _hour_of_week(q.zone, int(slice_))
             grid[day][hour] += int(count)
     return grid
+
+
+def _key(
+    by: Sequence[str], store_dims: Sequence[str], values: Sequence[Any], period: str | None
+) -> Key:
+    named: dict[str, str | None] = dict(zip(store_dims, values, strict=True))
+    named["period"] = period
+    return tuple(named[d] for d in by)
+
+
+def _ordered(groups: dict[Key, V]) -> list[tuple[Key, V]]:
+    """Groups in key order, an absent value (no group) first, as the domain orders them."""
+    return sorted(groups.items(), key=lambda kv: tuple((v is not None, v or "") for v in kv[0]))
 
 
 def _period_namer(zone: ZoneInfo, period: str) -> Callable[[int], str]:

@@ -440,6 +440,132 @@ class SqlStore:
         )
         return [tuple(row) for row in self.connection.execute(stmt)]
 
+    def achieved_durations(
+        self,
+        metric: str,
+        dimensions: Sequence[str],
+        start: int | None,
+        end: int | None,
+        customer: str | None,
+        bucket: int | None,
+    ) -> list[tuple[Any, ...]]:
+        """Every achieved cycle of ``metric`` stopped in ``[start, end)``: rows of (*values of
+        ``dimensions``, ``bucket``-µs slice of the stop instant or 0, business µs (the clock's
+        elapsed time), calendar µs (stop − start)), through the index on the stop instant."""
+        c, k = t.clocks.c, t.tickets.c
+        columns = {
+            "metric": c.metric,
+            "policy": c.policy,
+            "priority": c.priority,
+            "group": c.group_name,
+            "customer": c.customer,
+            "service": c.service,
+            "channel": k.channel,
+            "assignee": k.assignee,
+        }
+        chosen = [columns[d].label(f"d{i}") for i, d in enumerate(dimensions)]
+        slice_ = (c.stopped_at // bucket) if bucket else literal(0)
+        conditions: list[Any] = [
+            c.metric == metric,
+            c.status == "achieved",
+            c.stopped_at.is_not(None),
+        ]
+        if start is not None:
+            conditions.append(c.stopped_at >= start)
+        if end is not None:
+            conditions.append(c.stopped_at < end)
+        if customer is not None:
+            conditions.append(c.customer == customer)
+        source: Any = t.clocks
+        if any(d in ("channel", "assignee") for d in dimensions):
+            source = t.clocks.join(t.tickets, k.id == c.ticket)
+        stmt = (
+            select(
+                *chosen,
+                slice_.label("slice"),
+                c.elapsed,
+                (c.stopped_at - c.started_at).label("calendar"),
+            )
+            .select_from(source)
+            .where(*conditions)
+        )
+        return [tuple(row) for row in self.connection.execute(stmt)]
+
+    def first_contact_counts(
+        self,
+        dimensions: Sequence[str],
+        start: int | None,
+        end: int | None,
+        customer: str | None,
+    ) -> list[tuple[Any, ...]]:
+        """Tickets first solved in ``[start, end)`` counted by ``dimensions`` (ticket attributes:
+        priority, group, assignee, customer, service, channel): rows of (*values, solved,
+        solved after exactly one reply and never reopened, reopened at least once)."""
+        k = t.tickets.c
+        columns = {
+            "priority": k.priority,
+            "group": k.group_name,
+            "assignee": k.assignee,
+            "customer": k.customer,
+            "service": k.service,
+            "channel": k.channel,
+        }
+        chosen = [columns[d] for d in dimensions]
+        one_touch = func.sum(case((and_(k.replies == 1, k.reopens == 0), 1), else_=0))
+        reopened = func.sum(case((k.reopens > 0, 1), else_=0))
+        conditions: list[Any] = [k.solved_at.is_not(None), k.created_at.is_not(None)]
+        if start is not None:
+            conditions.append(k.solved_at >= start)
+        if end is not None:
+            conditions.append(k.solved_at < end)
+        if customer is not None:
+            conditions.append(k.customer == customer)
+        stmt = (
+            select(
+                *(column.label(f"d{i}") for i, column in enumerate(chosen)),
+                func.count().label("solved"),
+                one_touch.label("one_touch"),
+                reopened.label("reopened"),
+            )
+            .where(*conditions)
+            .group_by(*chosen)
+        )
+        return [tuple(row) for row in self.connection.execute(stmt)]
+
+    def satisfaction_counts(
+        self, now: int, start: int | None, end: int | None, customer: str | None
+    ) -> list[tuple[str, int, int]]:
+        """The last ratings given in ``[start, end)`` counted by how the ticket's SLA went and
+        score: rows of (met | breached, score, tickets). Breached when any of the ticket's clocks
+        is judged breached, met when it has a judged clock and none breached; a ticket with no
+        judged clock is left out (docs/metrics.md)."""
+        c, k = t.clocks.c, t.tickets.c
+        live = c.status.in_(("active", "paused"))
+        breached = or_(c.breached.is_(True), and_(live, c.due_at < now))
+        met = and_(c.status == "achieved", c.breached.is_(False))
+
+        def any_clock(condition: Any) -> Any:
+            return (
+                select(literal(1)).select_from(t.clocks).where(c.ticket == k.id, condition).exists()
+            )
+
+        sla = case((any_clock(breached), literal("breached")), else_=literal("met"))
+        conditions: list[Any] = [
+            k.csat_at.is_not(None),
+            k.csat_score.is_not(None),
+            k.created_at.is_not(None),
+            any_clock(or_(breached, met)),
+        ]
+        if start is not None:
+            conditions.append(k.csat_at >= start)
+        if end is not None:
+            conditions.append(k.csat_at < end)
+        if customer is not None:
+            conditions.append(k.customer == customer)
+        rated = select(sla.label("sla"), k.csat_score.label("score")).where(*conditions).subquery()
+        stmt = select(rated.c.sla, rated.c.score, func.count()).group_by(rated.c.sla, rated.c.score)
+        return [(str(row[0]), int(row[1]), int(row[2])) for row in self.connection.execute(stmt)]
+
     # -- monitoring ----------------------------------------------------------------------------
 
     def claim_due_clocks(self, now: int, limit: int) -> list[ClockRow]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -13,7 +14,14 @@ from slakeeper.domain.errors import InvalidInput, Issue
 from slakeeper.entrypoints import report_view as view
 from slakeeper.entrypoints.api.deps import PrincipalDep, ServicesDep, instant
 from slakeeper.entrypoints.api.errors import responses
-from slakeeper.service.reports import ReportQuery, breaches_by_hour_report, compliance_report
+from slakeeper.service.reports import (
+    ReportQuery,
+    breaches_by_hour_report,
+    compliance_report,
+    first_contact_report,
+    satisfaction_report,
+    times_report,
+)
 from slakeeper.service.tokens import Principal
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -28,6 +36,13 @@ ByQuery = Annotated[
 ]
 PeriodQuery = Annotated[str, Query(pattern="^(day|week|month|quarter)$")]
 ZoneQuery = Annotated[str, Query(max_length=64, description="IANA time zone of periods and hours")]
+SinceQuery = Annotated[
+    str | None, Query(alias="from", max_length=64, description="RFC 3339 instant, included")
+]
+UntilQuery = Annotated[
+    str | None, Query(alias="to", max_length=64, description="RFC 3339 instant, excluded")
+]
+TICKET_DIMENSIONS = ("priority", "group", "assignee", "customer", "service", "channel")
 
 
 def _query(
@@ -38,12 +53,13 @@ def _query(
     tz: str,
     since: str | None,
     until: str | None,
+    dimensions: Sequence[str] = reports.DIMENSIONS,
 ) -> ReportQuery:
     issues: list[Issue] = []
     dims = [d.strip() for d in by.split(",") if d.strip()]
     for d in dims:
-        if d not in reports.DIMENSIONS:
-            issues.append(Issue("by", f"{d!r} is not one of {', '.join(reports.DIMENSIONS)}"))
+        if d not in dimensions:
+            issues.append(Issue("by", f"{d!r} is not one of {', '.join(dimensions)}"))
     if len(set(dims)) != len(dims):
         issues.append(Issue("by", "a dimension is listed twice"))
     try:
@@ -66,8 +82,8 @@ def get_compliance(
     by: ByQuery = "metric",
     period: PeriodQuery = "month",
     tz: ZoneQuery = "UTC",
-    since: Annotated[str | None, Query(alias="from", max_length=64)] = None,
-    until: Annotated[str | None, Query(alias="to", max_length=64)] = None,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
 ) -> list[dict[str, Any]]:
     """SLA compliance and breach rate of the judged clocks, grouped (met when stopped within
     target, breached once the due instant passed; a window selects by that instant)."""
@@ -80,9 +96,60 @@ def get_breaches_by_hour(
     svc: ServicesDep,
     who: PrincipalDep,
     tz: ZoneQuery = "UTC",
-    since: Annotated[str | None, Query(alias="from", max_length=64)] = None,
-    until: Annotated[str | None, Query(alias="to", max_length=64)] = None,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
 ) -> list[dict[str, Any]]:
     """Breaches by weekday and hour of their due instant in ``tz``."""
     q = _query(svc, who, "", "month", tz, since, until)
     return view.hour_rows(breaches_by_hour_report(svc.uow, q))
+
+
+@router.get("/times", responses=responses(401, 422))
+def get_times(
+    svc: ServicesDep,
+    who: PrincipalDep,
+    metric: Annotated[str, Query(pattern="^(first_response|resolution)$")] = "first_response",
+    by: ByQuery = "metric",
+    period: PeriodQuery = "month",
+    tz: ZoneQuery = "UTC",
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+) -> list[dict[str, Any]]:
+    """First response or resolution times (count; mean, median and p90 in seconds, in business
+    and in calendar time) of the achieved cycles that stopped in the window, grouped."""
+    q = _query(svc, who, by, period, tz, since, until)
+    return view.time_rows(q.by, times_report(svc.uow, q, metric))
+
+
+@router.get("/fcr", responses=responses(401, 422))
+def get_first_contact(
+    svc: ServicesDep,
+    who: PrincipalDep,
+    by: Annotated[
+        str,
+        Query(
+            max_length=200,
+            description="comma-separated ticket dimensions: priority, group, assignee, customer, "
+            "service, channel",
+        ),
+    ] = "",
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+) -> list[dict[str, Any]]:
+    """First contact resolution and reopen rate of the tickets first solved in the window,
+    grouped by ticket dimensions."""
+    q = _query(svc, who, by, "month", "UTC", since, until, TICKET_DIMENSIONS)
+    return view.first_contact_rows(q.by, first_contact_report(svc.uow, q))
+
+
+@router.get("/csat", responses=responses(401, 422))
+def get_satisfaction(
+    svc: ServicesDep,
+    who: PrincipalDep,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+) -> list[dict[str, Any]]:
+    """The last ratings given in the window: tickets whose judged clocks were all met against
+    tickets with a breached one (ratings, average, distribution of scores)."""
+    q = _query(svc, who, "", "month", "UTC", since, until)
+    return view.satisfaction_rows(satisfaction_report(svc.uow, q))
