@@ -23,7 +23,7 @@ from slakeeper.adapters.config_file import load_config
 from slakeeper.adapters.jsonl import clock_line, read_records
 from slakeeper.domain.config import SlaConfig
 from slakeeper.domain.errors import EventError, InvalidInput, Issue
-from slakeeper.domain.events import BadEvent, parse_instant
+from slakeeper.domain.events import BadEvent, format_instant, parse_instant
 from slakeeper.entrypoints.explain_view import explanation_dict, print_explanations
 from slakeeper.entrypoints.tables import clock_table
 from slakeeper.service.evaluate import evaluate, explain_ticket
@@ -258,6 +258,75 @@ def report_command(
     else:
         rows = view.hour_rows(reports.breaches_by_hour(reports.judged(facts, start, end), zone))
     view.write(rows, output.value, f"{kind.value} report at {at or 'now'}")
+
+
+class ReviewFormat(StrEnum):
+    html = "html"
+    pdf = "pdf"
+    json = "json"
+    csv = "csv"
+
+
+@app.command("review")
+def review_command(
+    period: Annotated[str, typer.Option(help="A month (2026-10) or a quarter (2026-Q4).")],
+    config: ConfigOption,
+    events: EventsOption,
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="Review as of this instant (default: the period's end)."),
+    ] = None,
+    tz: Annotated[str, typer.Option("--tz", help="Time zone of the period.")] = "UTC",
+    objective: Annotated[
+        float, typer.Option(min=0, max=100, help="Compliance objective, in percent.")
+    ] = 95.0,
+    output: Annotated[ReviewFormat, typer.Option("--format", "-f")] = ReviewFormat.html,
+    out: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here (PDF needs a file).")
+    ] = None,
+) -> None:
+    """The periodic review of a month or quarter, overall and per customer: compliance against
+    the objective, the trend, the worst policies and groups, the hours that breach most, example
+    breaches."""
+    from fractions import Fraction
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from slakeeper.domain.review import review, window
+    from slakeeper.entrypoints import review_view as view
+    from slakeeper.service.evaluate import ticket_facts
+
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        _fail([f"--tz: {tz!r} is not an IANA time zone"])
+    try:
+        span = window(period, zone)
+    except ValueError as exc:
+        _fail([f"--period: {exc}"])
+    if output is ReviewFormat.pdf and out is None:
+        _fail(["--format pdf needs --output FILE"])
+    sla, now = _config_and_instant(config, at or format_instant(span.end))
+    with _event_records(events, progress=True) as records, _bulk():
+        facts = ticket_facts(sla, records, now)
+    scopes = review(facts, period, zone, Fraction(str(objective)) / 100, now)
+    if output is ReviewFormat.json:
+        text = json.dumps(view.as_dict(period, tz, scopes), ensure_ascii=False, indent=2) + "\n"
+    elif output is ReviewFormat.csv:
+        text = view.as_csv(period, scopes)
+    else:
+        text = view.as_html(period, tz, scopes, now)
+    if output is ReviewFormat.pdf:
+        assert out is not None
+        try:
+            view.as_pdf(text, out)
+        except ValueError as exc:
+            _fail([str(exc)])
+        typer.echo(f"wrote {out}", err=True)
+    elif out is not None:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}", err=True)
+    else:
+        sys.stdout.write(text)
 
 
 @app.command("serve")
