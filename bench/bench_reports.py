@@ -245,14 +245,15 @@ def run(quick: bool = False) -> Section:
                         f"{peer / simple:.1f}×",
                     ]
                 )
-                figures.append(
-                    Figure(
-                        f"monthly compliance over {count:,} tickets ({name})",
-                        f"≤ {TARGET_REPORT_S:.0f} s",
-                        f"{simple:.2f} s",
-                        simple <= TARGET_REPORT_S,
+                if name == "PostgreSQL":  # the figure is for the production store
+                    figures.append(
+                        Figure(
+                            f"monthly compliance over {count:,} tickets ({name})",
+                            f"≤ {TARGET_REPORT_S:.0f} s",
+                            f"{simple:.2f} s",
+                            simple <= TARGET_REPORT_S,
+                        )
                     )
-                )
                 token = create_token(svc.uow, "bench", "admin", None, NOW)[1]
                 worst = 0.0
                 for page, ms in _pages(svc, token).items():
