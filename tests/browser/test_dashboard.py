@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -202,3 +203,18 @@ def test_editing_the_configuration_validates_before_saving(page: Any, site: Site
     page.fill("textarea[name=source]", original)
     page.click("text=Validate and save")
     assert "Saved as version" in page.inner_text("[role=status]")
+
+
+def test_the_review_page_of_a_period(page: Any, site: Site) -> None:
+    login(page, site, "admin")
+    page.click("text=Review")
+    this_month = datetime.now(UTC).strftime("%Y-%m")
+    page.fill("input[name=period]", this_month)
+    page.click("form.filters button")
+    assert f"SLA review — {this_month}" in page.inner_text("h1")
+    scopes = page.locator("section.scope")
+    assert scopes.count() >= 2  # overall and at least one customer
+    assert scopes.first.get_attribute("data-scope") == "overall"
+    page.fill("input[name=period]", "2026-13")
+    page.click("form.filters button")
+    assert "write a month" in page.inner_text("ul.issues")

@@ -4,6 +4,7 @@ the hand-computed history, and the demo generator's, grouped every way, on both 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,7 +14,9 @@ from slakeeper.adapters.config_file import parse_document
 from slakeeper.demo import iter_events
 from slakeeper.domain import reports
 from slakeeper.domain.config import parse_config
+from slakeeper.domain.review import review
 from slakeeper.entrypoints import report_view as view
+from slakeeper.entrypoints import review_view
 from slakeeper.entrypoints.serve import EXAMPLE_CONFIG
 from slakeeper.service.evaluate import ticket_facts
 from tests.e2e.conftest import Api
@@ -325,3 +328,30 @@ def test_bad_queries_name_what_is_wrong(api: Api) -> None:
         assert named == {where}, (path, params, answer.text)
     for path in ("times", "fcr", "csat"):
         assert api.get(f"/v1/reports/{path}", as_=None).status_code == 401
+
+
+def test_the_review_over_http_equals_the_command_lines(api: Api) -> None:
+    events = sorted(history(), key=lambda e: e["at"])
+    for e in events:
+        if e["type"] == "ticket.created":
+            e["customer"] = "acme" if e["ticket"] in ("T-1", "T-3") else "globex"
+    load(api, config(), events, AT)
+    got = api.get("/v1/reviews/2024-01", at=AT, objective="50").json()
+    facts = ticket_facts(parse_config(config()), records(events), us(AT))
+    expected = review_view.as_dict(
+        "2024-01", "UTC", review(facts, "2024-01", ZoneInfo("UTC"), Fraction(1, 2), us(AT))
+    )
+    assert got == expected
+    assert [s["scope"] for s in got["scopes"]] == ["overall", "acme", "globex"]
+    mine = api.get("/v1/reviews/2024-01", at=AT, objective="50", as_="acme").json()
+    assert [s["scope"] for s in mine["scopes"]] == ["acme"]
+    assert mine["scopes"][0] == expected["scopes"][1]
+    page = api.get("/v1/reviews/2024-01", format="html")
+    assert page.headers["content-type"].startswith("text/html")
+    assert "SLA review — 2024-01" in page.text
+    assert api.get("/v1/reviews/2024-01", format="csv").text.startswith("period,scope,metric")
+    for bad, where in (("2024-13", "period"), ("2024-Q9", "period")):
+        answer = api.get(f"/v1/reviews/{bad}")
+        assert answer.status_code == 422
+        assert where in answer.text
+    assert api.get("/v1/reviews/2024-01", tz="Nowhere/Else").status_code == 422

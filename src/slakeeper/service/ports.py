@@ -65,6 +65,9 @@ class Store(Protocol):
     def tokens(self) -> list[TokenRow]: ...
     def revoke_token(self, token_id: int, now: int) -> bool: ...
     # reports
+    def judged_between(
+        self, start: int, end: int, now: int, customer: str | None
+    ) -> tuple[list[ClockRow], list[TicketRow]]: ...
     def judged_counts(
         self,
         dimensions: Sequence[str],

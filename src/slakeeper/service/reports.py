@@ -19,6 +19,8 @@ from functools import cache, lru_cache
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from slakeeper.domain.clocks import Clock
+from slakeeper.domain.policy import Attributes
 from slakeeper.domain.reports import (
     BREACHED,
     MET,
@@ -26,10 +28,14 @@ from slakeeper.domain.reports import (
     FirstContact,
     Satisfaction,
     Summary,
+    TicketFacts,
     period_of,
     summarise,
 )
+from slakeeper.domain.review import ScopeReview, earlier, review, window
+from slakeeper.service.configuration import ConfigCache, require_config
 from slakeeper.service.ports import UnitOfWork
+from slakeeper.service.queries import bring_forward
 
 Key = tuple[str | None, ...]
 V = TypeVar("V")
@@ -166,3 +172,48 @@ def _period_namer(zone: ZoneInfo, period: str) -> Callable[[int], str]:
 def _hour_of_week(zone: ZoneInfo, slice_: int) -> tuple[int, int]:
     local = (EPOCH + timedelta(microseconds=slice_ * SLICE)).astimezone(zone)
     return local.weekday(), local.hour
+
+
+def review_report(
+    uow: UnitOfWork,
+    cache: ConfigCache,
+    label: str,
+    zone: ZoneInfo,
+    objective: Fraction,
+    now: int,
+    customer: str | None = None,
+) -> list[ScopeReview]:
+    """The periodic review (:func:`slakeeper.domain.review.review`) from the stored clocks judged
+    in the period and the three before it; a customer sees its own scope only."""
+    w = window(label, zone)
+    first = earlier(w, zone, 3)[0]
+    with uow.read() as store:
+        current = require_config(cache, store)
+        rows, tickets = store.judged_between(first.start, w.end, now, customer)
+    by_ticket: dict[str, list[Clock]] = defaultdict(list)
+    for row in rows:
+        by_ticket[row.clock.ticket].append(bring_forward(row, current.config, now))
+    facts = [
+        TicketFacts(
+            t.id,
+            Attributes(
+                priority=t.priority or "normal",
+                channel=t.channel,
+                customer=t.customer,
+                service=t.service,
+                group=t.group,
+                assignee=t.assignee,
+            ),
+            t.created_at or 0,
+            t.solved_at,
+            t.replies,
+            t.reopens,
+            (t.csat_at, t.csat_score)
+            if t.csat_at is not None and t.csat_score is not None
+            else None,
+            tuple(by_ticket[t.id]),
+        )
+        for t in tickets
+    ]
+    scopes = review(facts, label, zone, objective, now)
+    return [s for s in scopes if customer is None or s.scope == customer]

@@ -380,6 +380,41 @@ class SqlStore:
 
     # -- reports -------------------------------------------------------------------------------
 
+    def judged_between(
+        self, start: int, end: int, now: int, customer: str | None
+    ) -> tuple[list[ClockRow], list[TicketRow]]:
+        """Clocks judged in ``[start, end)`` (met when they stopped, breached at their due
+        instant), and their tickets: what the periodic review folds."""
+        c = t.clocks.c
+        live = c.status.in_(("active", "paused"))
+        breached = or_(c.breached.is_(True), and_(live, c.due_at < now))
+        met = and_(c.status == "achieved", c.breached.is_(False))
+        conditions = [
+            or_(
+                and_(breached, c.due_at >= start, c.due_at < end),
+                and_(met, c.stopped_at >= start, c.stopped_at < end),
+            )
+        ]
+        if customer is not None:
+            conditions.append(c.customer == customer)
+        rows = [
+            _clock_row(r)
+            for r in self.connection.execute(
+                select(t.clocks).where(*conditions).order_by(c.ticket, c.metric, c.cycle)
+            )
+        ]
+        ids = sorted({r.clock.ticket for r in rows})
+        found: list[TicketRow] = []
+        for i in range(0, len(ids), 5000):
+            chunk = ids[i : i + 5000]
+            found.extend(
+                TicketRow(*r)
+                for r in self.connection.execute(
+                    select(t.tickets).where(self._one_of(t.tickets.c.id, chunk))
+                )
+            )
+        return rows, found
+
     def judged_counts(
         self,
         dimensions: Sequence[str],

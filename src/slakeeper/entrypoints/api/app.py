@@ -152,6 +152,7 @@ def create_app(services: Services) -> FastAPI:
         routes_system,
     ):
         app.include_router(module.router)
+    app.include_router(routes_reports.reviews)
     app.include_router(web_routes.router)
     app.mount("/ui/static", StaticFiles(directory=WEB_STATIC), name="static")
     app.add_middleware(BodyLimit, limit=services.settings.max_body_bytes)

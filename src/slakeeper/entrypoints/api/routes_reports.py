@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from fractions import Fraction
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from slakeeper.bootstrap import Services
 from slakeeper.domain import reports
 from slakeeper.domain.errors import InvalidInput, Issue
+from slakeeper.domain.review import window
 from slakeeper.entrypoints import report_view as view
+from slakeeper.entrypoints import review_view
 from slakeeper.entrypoints.api.deps import PrincipalDep, ServicesDep, instant
 from slakeeper.entrypoints.api.errors import responses
 from slakeeper.service.reports import (
@@ -19,6 +23,7 @@ from slakeeper.service.reports import (
     breaches_by_hour_report,
     compliance_report,
     first_contact_report,
+    review_report,
     satisfaction_report,
     times_report,
 )
@@ -153,3 +158,40 @@ def get_satisfaction(
     tickets with a breached one (ratings, average, distribution of scores)."""
     q = _query(svc, who, "", "month", "UTC", since, until)
     return view.satisfaction_rows(satisfaction_report(svc.uow, q))
+
+
+reviews = APIRouter(prefix="/v1/reviews", tags=["reports"])
+
+
+@reviews.get("/{period}", responses=responses(401, 422), response_model=None)
+def get_review(
+    period: Annotated[
+        str, Path(max_length=16, description="a month (2026-10) or quarter (2026-Q4)")
+    ],
+    svc: ServicesDep,
+    who: PrincipalDep,
+    tz: ZoneQuery = "UTC",
+    objective: Annotated[float, Query(ge=0, le=100, description="percent")] = 95.0,
+    form: Annotated[str, Query(alias="format", pattern="^(json|html|csv)$")] = "json",
+    at: Annotated[
+        str | None, Query(max_length=64, description="as of (default: the period's end)")
+    ] = None,
+) -> Any:
+    """The periodic review overall and per customer (a customer-scoped token: its own)."""
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput([Issue("tz", f"{tz!r} is not an IANA time zone")]) from None
+    try:
+        span = window(period, zone)
+    except ValueError as exc:
+        raise InvalidInput([Issue("period", str(exc))]) from None
+    now = span.end if at is None else instant(at, "at", svc.now())
+    scopes = review_report(
+        svc.uow, svc.config, period, zone, Fraction(str(objective)) / 100, now, who.customer
+    )
+    if form == "html":
+        return HTMLResponse(review_view.as_html(period, tz, scopes, now))
+    if form == "csv":
+        return PlainTextResponse(review_view.as_csv(period, scopes), media_type="text/csv")
+    return review_view.as_dict(period, tz, scopes)

@@ -8,6 +8,7 @@ its customer's tickets only, as in the API. Charts are SVG drawn here, scripts a
 from __future__ import annotations
 
 import html
+from fractions import Fraction
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,13 +23,16 @@ from slakeeper.domain import reports
 from slakeeper.domain.durations import parse_duration
 from slakeeper.domain.errors import InvalidInput
 from slakeeper.domain.events import BadEvent, format_instant, parse_instant
+from slakeeper.domain.reports import period_of
+from slakeeper.domain.review import earlier, window
 from slakeeper.entrypoints import report_view as view
+from slakeeper.entrypoints import review_view
 from slakeeper.entrypoints.explain_view import explanation_dict
 from slakeeper.service.alert_log import list_alerts, ticket_alerts
 from slakeeper.service.configuration import put_config
 from slakeeper.service.queries import NotFound, at_risk, ticket_view
 from slakeeper.service.records import AlertFilter
-from slakeeper.service.reports import ReportQuery, compliance_report
+from slakeeper.service.reports import ReportQuery, compliance_report, review_report
 from slakeeper.service.tokens import Principal, Unauthorized, authenticate
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -257,6 +261,59 @@ def compliance_page(
         issues=issues,
         bars=_bars(rows, by),
         trend=_trend(trend),
+    )
+
+
+# -- the periodic review ------------------------------------------------------------------------
+
+
+@router.get("/review", response_model=None)
+def review_page(
+    request: Request,
+    period: Annotated[str | None, Query(max_length=16)] = None,
+    tz: Annotated[str, Query(max_length=64)] = "UTC",
+    objective: Annotated[str, Query(max_length=8)] = "95",
+) -> Response:
+    who = _who(request)
+    if who is None:
+        return _login_first()
+    svc = _svc(request)
+    now = svc.now()
+    issues: list[str] = []
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        issues.append(f"time zone {tz!r} is not an IANA name such as Europe/Berlin")
+        zone, tz = ZoneInfo("UTC"), "UTC"
+    if period is None:  # the last whole month
+        period = earlier(window(period_of(now, "month", zone), zone), zone, 1)[0].label
+    try:
+        share = Fraction(objective) / 100
+        if not 0 <= share <= 1:
+            raise ValueError
+    except (ValueError, ZeroDivisionError):
+        issues.append(f"objective {objective!r}: a percentage between 0 and 100")
+        share, objective = Fraction(95, 100), "95"
+    found = None
+    try:
+        span = window(period, zone)
+    except ValueError as exc:
+        issues.append(str(exc))
+    else:
+        at = min(span.end, now)
+        scopes = review_report(svc.uow, svc.config, period, zone, share, at, who.customer)
+        found = review_view.as_dict(period, tz, scopes)
+    return _page(
+        "review_page.html.j2",
+        title="Review",
+        page="/ui/review",
+        who=who,
+        period=period,
+        tz=tz,
+        objective=objective,
+        issues=issues,
+        review=found,
+        at=format_instant(min(window(period, zone).end, now)) if found else "",
     )
 
 
