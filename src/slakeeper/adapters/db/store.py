@@ -386,9 +386,7 @@ class SqlStore:
         """Clocks judged in ``[start, end)`` (met when they stopped, breached at their due
         instant), and their tickets: what the periodic review folds."""
         c = t.clocks.c
-        live = c.status.in_(("active", "paused"))
-        breached = or_(c.breached.is_(True), and_(live, c.due_at < now))
-        met = and_(c.status == "achieved", c.breached.is_(False))
+        breached, met = _judged(now)
         conditions = [
             or_(
                 and_(breached, c.due_at >= start, c.due_at < end),
@@ -432,21 +430,9 @@ class SqlStore:
         and stop instants.
         """
         c, k = t.clocks.c, t.tickets.c
-        live = c.status.in_(("active", "paused"))
-        breached = or_(c.breached.is_(True), and_(live, c.due_at < now))
-        met = and_(c.status == "achieved", c.breached.is_(False))
+        breached, met = _judged(now)
         judged_at = case((breached, c.due_at), else_=c.stopped_at)
-        columns = {
-            "metric": c.metric,
-            "policy": c.policy,
-            "priority": c.priority,
-            "group": c.group_name,
-            "customer": c.customer,
-            "service": c.service,
-            "channel": k.channel,
-            "assignee": k.assignee,
-        }
-        chosen = [columns[d].label(f"d{i}") for i, d in enumerate(dimensions)]
+        chosen = _dimension_columns(dimensions)
         slice_ = (judged_at // bucket).label("slice") if bucket else literal(0).label("slice")
         outcome = case((breached, literal("breached")), else_=literal("met")).label("outcome")
 
@@ -488,17 +474,7 @@ class SqlStore:
         ``dimensions``, ``bucket``-µs slice of the stop instant or 0, business µs (the clock's
         elapsed time), calendar µs (stop − start)), through the index on the stop instant."""
         c, k = t.clocks.c, t.tickets.c
-        columns = {
-            "metric": c.metric,
-            "policy": c.policy,
-            "priority": c.priority,
-            "group": c.group_name,
-            "customer": c.customer,
-            "service": c.service,
-            "channel": k.channel,
-            "assignee": k.assignee,
-        }
-        chosen = [columns[d].label(f"d{i}") for i, d in enumerate(dimensions)]
+        chosen = _dimension_columns(dimensions)
         slice_ = (c.stopped_at // bucket) if bucket else literal(0)
         conditions: list[Any] = [
             c.metric == metric,
@@ -575,9 +551,7 @@ class SqlStore:
         is judged breached, met when it has a judged clock and none breached; a ticket with no
         judged clock is left out (docs/metrics.md)."""
         c, k = t.clocks.c, t.tickets.c
-        live = c.status.in_(("active", "paused"))
-        breached = or_(c.breached.is_(True), and_(live, c.due_at < now))
-        met = and_(c.status == "achieved", c.breached.is_(False))
+        breached, met = _judged(now)
 
         def any_clock(condition: Any) -> Any:
             return (
@@ -965,6 +939,32 @@ def _clock_row(row: Any) -> ClockRow:
         row.derived_at,
         row.next_check_at,
     )
+
+
+def _dimension_columns(dimensions: Sequence[str]) -> list[Any]:
+    """Report dimensions as labelled columns: the clock's, and the ticket's channel and assignee
+    (the caller joins ``tickets`` when it asks for those)."""
+    c, k = t.clocks.c, t.tickets.c
+    columns = {
+        "metric": c.metric,
+        "policy": c.policy,
+        "priority": c.priority,
+        "group": c.group_name,
+        "customer": c.customer,
+        "service": c.service,
+        "channel": k.channel,
+        "assignee": k.assignee,
+    }
+    return [columns[d].label(f"d{i}") for i, d in enumerate(dimensions)]
+
+
+def _judged(now: int) -> tuple[Any, Any]:
+    """(breached, met) as conditions on a clock row at ``now`` (docs/metrics.md): breached once
+    its due instant passed unmet — a running row is brought forward — met when it stopped in time."""
+    c = t.clocks.c
+    live = c.status.in_(("active", "paused"))
+    breached = or_(c.breached.is_(True), and_(live, c.due_at < now))
+    return breached, and_(c.status == "achieved", c.breached.is_(False))
 
 
 def _new_alert_row(alert_id: int, r: NewAlert) -> AlertRow:
