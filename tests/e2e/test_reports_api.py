@@ -18,7 +18,9 @@ from slakeeper.domain.review import review
 from slakeeper.entrypoints import report_view as view
 from slakeeper.entrypoints import review_view
 from slakeeper.entrypoints.serve import EXAMPLE_CONFIG
+from slakeeper.entrypoints.web.routes import _margin
 from slakeeper.service.evaluate import ticket_facts
+from slakeeper.service.reports import ReportQuery, compliance_report
 from tests.e2e.conftest import Api
 from tests.factories import Events, config, records, us
 from tests.unit.test_reports import AT, history
@@ -355,3 +357,14 @@ def test_the_review_over_http_equals_the_command_lines(api: Api) -> None:
         assert answer.status_code == 422
         assert where in answer.text
     assert api.get("/v1/reviews/2024-01", tz="Nowhere/Else").status_code == 422
+
+
+def test_the_dashboards_compliance_margins_equal_the_reports(api: Api) -> None:
+    events = sorted(history(), key=lambda e: e["at"])
+    load(api, config(), events, AT)
+    svc, now, utc = api.services, us(AT), ZoneInfo("UTC")
+    both = compliance_report(svc.uow, ReportQuery(["group", "period"], "day", utc, None, None, now))
+    by_group = compliance_report(svc.uow, ReportQuery(["group"], "day", utc, None, None, now))
+    by_day = compliance_report(svc.uow, ReportQuery(["period"], "day", utc, None, None, now))
+    assert _margin(both, 0) == by_group
+    assert _margin(both, 1) == by_day

@@ -23,7 +23,7 @@ from slakeeper.domain import reports
 from slakeeper.domain.durations import parse_duration
 from slakeeper.domain.errors import InvalidInput
 from slakeeper.domain.events import BadEvent, format_instant, parse_instant
-from slakeeper.domain.reports import period_of
+from slakeeper.domain.reports import ComplianceRow, period_of
 from slakeeper.domain.review import earlier, window
 from slakeeper.entrypoints import report_view as view
 from slakeeper.entrypoints import review_view
@@ -168,6 +168,17 @@ def queue_fragment(
 # -- compliance ----------------------------------------------------------------------------------
 
 
+def _margin(rows: list[ComplianceRow], axis: int) -> list[ComplianceRow]:
+    """Rows keyed by (a, b) summed over the other key, ordered as reports order keys."""
+    sums: dict[str | None, list[int]] = {}
+    for r in rows:
+        found = sums.setdefault(r.key[axis], [0, 0])
+        found[0] += r.met
+        found[1] += r.breached
+    ordered = sorted(sums.items(), key=lambda kv: (kv[0] is not None, kv[0] or ""))
+    return [ComplianceRow((key,), met, breached) for key, (met, breached) in ordered]
+
+
 def _bars(rows: list[dict[str, Any]], key: str) -> str:
     """Horizontal bars of compliance % per row (SVG)."""
     if not rows:
@@ -243,10 +254,11 @@ def compliance_page(
     if since is None and until is None:  # the dashboard's default: the last eight weeks
         since = format_instant(now - DEFAULT_WINDOW)
         window = [now - DEFAULT_WINDOW, None]
-    q = ReportQuery([by], period, zone, window[0], window[1], now, who.customer)
-    rows = view.compliance_rows([by], compliance_report(svc.uow, q))
-    t = ReportQuery(["period"], period, zone, window[0], window[1], now, who.customer)
-    trend = view.compliance_rows(["period"], compliance_report(svc.uow, t))
+    # one count by dimension and period; the bars and the trend are its two margins
+    q = ReportQuery([by, "period"], period, zone, window[0], window[1], now, who.customer)
+    both = compliance_report(svc.uow, q)
+    rows = view.compliance_rows([by], _margin(both, 0))
+    trend = view.compliance_rows(["period"], _margin(both, 1))
     return _page(
         "compliance.html.j2",
         title="Compliance",
