@@ -14,7 +14,7 @@ from slakeeper.adapters.config_file import parse_document
 from slakeeper.demo import iter_events
 from slakeeper.domain import reports
 from slakeeper.domain.config import parse_config
-from slakeeper.domain.review import review
+from slakeeper.domain.review import review, with_timelines
 from slakeeper.entrypoints import report_view as view
 from slakeeper.entrypoints import review_view
 from slakeeper.entrypoints.serve import EXAMPLE_CONFIG
@@ -339,12 +339,20 @@ def test_the_review_over_http_equals_the_command_lines(api: Api) -> None:
             e["customer"] = "acme" if e["ticket"] in ("T-1", "T-3") else "globex"
     load(api, config(), events, AT)
     got = api.get("/v1/reviews/2024-01", at=AT, objective="50").json()
-    facts = ticket_facts(parse_config(config()), records(events), us(AT))
-    expected = review_view.as_dict(
-        "2024-01", "UTC", review(facts, "2024-01", ZoneInfo("UTC"), Fraction(1, 2), us(AT))
-    )
+    histories: dict[str, Any] = {}
+    facts = ticket_facts(parse_config(config()), records(events), us(AT), histories)
+    scopes = review(facts, "2024-01", ZoneInfo("UTC"), Fraction(1, 2), us(AT))
+    expected = review_view.as_dict("2024-01", "UTC", with_timelines(scopes, histories))
     assert got == expected
     assert [s["scope"] for s in got["scopes"]] == ["overall", "acme", "globex"]
+    worst = got["scopes"][0]["example_breaches"][0]
+    assert worst["ticket"] == "T-3"
+    assert worst["timeline"] == [
+        {
+            "at": "2024-01-15T11:00:00Z",
+            "what": "created: customer acme, group l1, channel email, priority high",
+        }
+    ] or worst["timeline"][0]["what"].startswith("created:")
     mine = api.get("/v1/reviews/2024-01", at=AT, objective="50", as_="acme").json()
     assert [s["scope"] for s in mine["scopes"]] == ["acme"]
     assert mine["scopes"][0] == expected["scopes"][1]

@@ -4,13 +4,16 @@ of tests/unit/test_reports.py (all of it in January 2024)."""
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from slakeeper.domain.review import earlier, review, window
-from tests.factories import us
-from tests.unit.test_reports import AT, facts
+from slakeeper.domain.config import parse_config
+from slakeeper.domain.review import earlier, review, window, with_timelines
+from slakeeper.service.evaluate import ticket_facts
+from tests.factories import config, records, us
+from tests.unit.test_reports import AT, facts, history
 
 BERLIN = ZoneInfo("Europe/Berlin")
 H = 3600 * 1_000_000
@@ -49,3 +52,22 @@ def test_the_review_of_january_overall() -> None:
     first = overall.examples[0]
     assert (first.ticket, first.metric, first.late_by) == ("T-3", "first_response", 26 * H)
     assert sum(n for _, _, n in overall.hours) == 4
+
+
+def test_example_breaches_carry_their_tickets_timeline() -> None:
+    histories: dict[str, list[Any]] = {}
+    items = sorted(history(), key=lambda e: e["at"])
+    found = ticket_facts(parse_config(config()), records(items), us(AT), histories)
+    scopes = with_timelines(
+        review(found, "2024-01", ZoneInfo("UTC"), Fraction(95, 100), us(AT)), histories
+    )
+    by_ticket = {e.ticket: e for e in scopes[0].examples}
+    assert [what for _, what in by_ticket["T-2"].timeline] == [
+        "created: channel chat, group l2, priority high",
+        "public comment by agent",
+        "updated: status solved",
+        "updated: status open",
+        "updated: status solved",
+        "rated 2",
+    ]
+    assert by_ticket["T-3"].timeline[0][0] == us("2024-01-15T11:00:00Z")

@@ -8,12 +8,13 @@ policies and groups, the hours that breach most, and example breaches. Built fro
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
+from slakeeper.domain.events import COMMENT, CREATED, CSAT, Event
 from slakeeper.domain.reports import (
     BREACHED,
     WEEKDAY_NAMES,
@@ -83,6 +84,41 @@ class Example:
     due_at: int
     status: str
     late_by: int  # µs past due: until it was met, or until the review's instant
+    timeline: tuple[tuple[int, str], ...] = ()  # (instant, what happened): the ticket's events
+
+
+def describe(event: Event) -> str:
+    """One line for an event of a timeline."""
+    if event.type == COMMENT:
+        return f"{'public' if event.public else 'internal'} comment by {event.author}"
+    if event.type == CSAT:
+        return f"rated {event.score}"
+    changes = ", ".join(
+        f"{k} {' '.join(sorted(v)) if isinstance(v, frozenset) else v}"
+        for k, v in sorted(event.changes)
+    )
+    verb = "created" if event.type == CREATED else "updated"
+    return f"{verb}: {changes}" if changes else verb
+
+
+def example_tickets(scopes: Sequence[ScopeReview]) -> set[str]:
+    return {e.ticket for s in scopes for e in s.examples}
+
+
+def with_timelines(
+    scopes: Sequence[ScopeReview], histories: Mapping[str, Sequence[Event]]
+) -> list[ScopeReview]:
+    """The review with each example breach's timeline: its ticket's events, in order."""
+    return [
+        replace(
+            s,
+            examples=[
+                replace(e, timeline=tuple((x.at, describe(x)) for x in histories.get(e.ticket, ())))
+                for e in s.examples
+            ],
+        )
+        for s in scopes
+    ]
 
 
 @dataclass(frozen=True, slots=True)

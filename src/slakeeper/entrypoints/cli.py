@@ -291,7 +291,8 @@ def review_command(
     from fractions import Fraction
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from slakeeper.domain.review import review, window
+    from slakeeper.domain.events import Event
+    from slakeeper.domain.review import review, window, with_timelines
     from slakeeper.entrypoints import review_view as view
     from slakeeper.service.evaluate import ticket_facts
 
@@ -306,9 +307,12 @@ def review_command(
     if output is ReviewFormat.pdf and out is None:
         _fail(["--format pdf needs --output FILE"])
     sla, now = _config_and_instant(config, at or format_instant(span.end))
+    histories: dict[str, list[Event]] = {}
     with _event_records(events, progress=True) as records, _bulk():
-        facts = ticket_facts(sla, records, now)
-    scopes = review(facts, period, zone, Fraction(str(objective)) / 100, now)
+        facts = ticket_facts(sla, records, now, histories)
+    scopes = with_timelines(
+        review(facts, period, zone, Fraction(str(objective)) / 100, now), histories
+    )
     if output is ReviewFormat.json:
         text = json.dumps(view.as_dict(period, tz, scopes), ensure_ascii=False, indent=2) + "\n"
     elif output is ReviewFormat.csv:

@@ -59,6 +59,9 @@ def as_dict(period: str, zone: str, scopes: list[ScopeReview]) -> dict[str, Any]
                         "due_at": format_instant(e.due_at),
                         "status": e.status,
                         "late_by_s": e.late_by // 1_000_000,
+                        "timeline": [
+                            {"at": format_instant(at), "what": what} for at, what in e.timeline
+                        ],
                     }
                     for e in s.examples
                 ],

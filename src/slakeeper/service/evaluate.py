@@ -127,9 +127,15 @@ def evaluate(
     return Evaluation(out, len(log), duplicates, len(tickets))
 
 
-def ticket_facts(config: SlaConfig, records: Iterable[Record], now: int) -> list[TicketFacts]:
+def ticket_facts(
+    config: SlaConfig,
+    records: Iterable[Record],
+    now: int,
+    histories: dict[str, list[Event]] | None = None,
+) -> list[TicketFacts]:
     """Every ticket as reports see it at ``now`` (its attributes, replies, reopens, last rating
-    and clocks), ordered by ticket; the whole input is validated as for :func:`evaluate`."""
+    and clocks), ordered by ticket; the whole input is validated as for :func:`evaluate`.
+    ``histories``, when given, receives every ticket's events (for timelines)."""
     problems = _Problems()
     log, _ = _load(records, problems)
     rules = rules_of(config)
@@ -140,7 +146,10 @@ def ticket_facts(config: SlaConfig, records: Iterable[Record], now: int) -> list
             out.append(facts_of(state, clocks(state, config, now)))
 
     for ticket in log.tickets():
-        _replay(ticket, log.pop_history(ticket), rules, now, problems, collect)
+        history = log.pop_history(ticket)
+        if histories is not None:
+            histories[ticket] = [e for e in history if e.at <= now]
+        _replay(ticket, history, rules, now, problems, collect)
     problems.raise_if_any()
     return out
 

@@ -32,8 +32,16 @@ from slakeeper.domain.reports import (
     period_of,
     summarise,
 )
-from slakeeper.domain.review import ScopeReview, earlier, review, window
+from slakeeper.domain.review import (
+    ScopeReview,
+    earlier,
+    example_tickets,
+    review,
+    window,
+    with_timelines,
+)
 from slakeeper.service.configuration import ConfigCache, require_config
+from slakeeper.service.derive import stored_event
 from slakeeper.service.ports import UnitOfWork
 from slakeeper.service.queries import bring_forward
 
@@ -215,5 +223,15 @@ def review_report(
         )
         for t in tickets
     ]
-    scopes = review(facts, label, zone, objective, now)
-    return [s for s in scopes if customer is None or s.scope == customer]
+    scopes = [
+        s
+        for s in review(facts, label, zone, objective, now)
+        if customer is None or s.scope == customer
+    ]
+    with uow.read() as store:
+        found = store.histories(sorted(example_tickets(scopes)))
+    events = {
+        ticket: [e for e in (stored_event(row) for row in rows) if e.at <= now]
+        for ticket, rows in found.items()
+    }
+    return with_timelines(scopes, events)
