@@ -158,6 +158,12 @@ def test_compliance_filters_and_charts(page: Any, site: Site) -> None:
     assert priorities <= {"urgent", "high", "normal", "low", "—"}
     assert page.locator("svg.bars rect").count() == table.count()
     assert page.locator("svg.trend rect").count() >= 5  # a week of days
+    page.select_option("select[name=priority]", "high")
+    page.click("form.filters button")
+    only_high = page.locator("#compliance-table tbody tr")
+    assert [
+        only_high.nth(i).locator("td").first.inner_text() for i in range(only_high.count())
+    ] == ["high"]
     page.fill("input[name=tz]", "Mars/Olympus")
     page.click("form.filters button")
     assert "not an IANA name" in page.inner_text("ul.issues")

@@ -44,8 +44,22 @@ def reference(doc: Any, events: list[dict[str, Any]], at: str, **q: Any) -> list
     dims = _dims(q, "metric")
     zone = ZoneInfo(q.get("tz", "UTC"))
     judged = reports.judged(_facts(doc, events, at), start, end)
+    for dimension in FILTERS:
+        if dimension in q:
+            judged = [j for j in judged if _value_of(j, dimension) == q[dimension]]
     rows = reports.compliance(judged, dims, q.get("period", "month"), zone)
     return view.compliance_rows(dims, rows)
+
+
+FILTERS = ("metric", "policy", "priority", "group", "customer", "service", "channel", "assignee")
+
+
+def _value_of(item: reports.Judged, dimension: str) -> str | None:
+    if dimension in ("metric", "policy"):
+        value: str | None = getattr(item.clock, dimension)
+        return value
+    found: str | None = getattr(item.ticket.attrs, dimension)
+    return found
 
 
 def reference_times(
@@ -376,3 +390,23 @@ def test_the_dashboards_compliance_margins_equal_the_reports(api: Api) -> None:
     by_day = compliance_report(svc.uow, ReportQuery(["period"], "day", utc, None, None, now))
     assert _margin(both, 0) == by_group
     assert _margin(both, 1) == by_day
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"by": "metric", "priority": "high"},
+        {"by": "period", "period": "day", "customer": "acme", "channel": "email"},
+        {"by": "group", "metric": "resolution", "assignee": "sofia"},
+        {"by": "priority", "policy": "Corporate — standard"},
+    ],
+)
+def test_compliance_of_the_clocks_with_given_values(api: Api, query: dict[str, str]) -> None:
+    doc = parse_document(EXAMPLE_CONFIG.read_text(), str(EXAMPLE_CONFIG))
+    start = datetime(2026, 3, 2, tzinfo=UTC)
+    events = [dict(e) for e in iter_events(120, seed=3, start=start, days=10)]
+    at = "2026-03-12T12:00:00Z"
+    load(api, doc, events, at)
+    got = api.get("/v1/reports/compliance", **query).json()
+    assert got == reference(doc, events, at, **query)
+    assert got, "the filter should leave something to report"

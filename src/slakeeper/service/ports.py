@@ -76,6 +76,7 @@ class Store(Protocol):
         end: int | None,
         customer: str | None,
         bucket: int | None,
+        where: Sequence[tuple[str, str]] = (),
     ) -> list[tuple[Any, ...]]: ...
     def achieved_durations(
         self,

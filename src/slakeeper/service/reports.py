@@ -60,6 +60,7 @@ class ReportQuery:
     end: int | None
     now: int
     customer: str | None = None  # a customer-scoped caller sees its own tickets only
+    where: tuple[tuple[str, str], ...] = ()  # keep clocks whose dimension has this value
 
 
 def compliance_report(uow: UnitOfWork, q: ReportQuery) -> list[ComplianceRow]:
@@ -68,7 +69,7 @@ def compliance_report(uow: UnitOfWork, q: ReportQuery) -> list[ComplianceRow]:
     periods = "period" in q.by
     with uow.read() as store:
         rows = store.judged_counts(
-            store_dims, q.now, q.start, q.end, q.customer, SLICE if periods else None
+            store_dims, q.now, q.start, q.end, q.customer, SLICE if periods else None, q.where
         )
     local = _period_namer(q.zone, q.period)
     counts: dict[tuple[str | None, ...], list[int]] = defaultdict(lambda: [0, 0])
@@ -146,7 +147,7 @@ def satisfaction_report(uow: UnitOfWork, q: ReportQuery) -> list[Satisfaction]:
 def breaches_by_hour_report(uow: UnitOfWork, q: ReportQuery) -> list[list[int]]:
     """Breaches by local weekday and hour of their due instant: 7 × 24."""
     with uow.read() as store:
-        rows = store.judged_counts([], q.now, q.start, q.end, q.customer, SLICE)
+        rows = store.judged_counts([], q.now, q.start, q.end, q.customer, SLICE, q.where)
     grid = [[0] * 24 for _ in range(7)]
     for slice_, outcome, count in rows:
         if outcome == "breached":

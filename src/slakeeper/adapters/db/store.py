@@ -421,9 +421,11 @@ class SqlStore:
         end: int | None,
         customer: str | None,
         bucket: int | None,
+        where: Sequence[tuple[str, str]] = (),
     ) -> list[tuple[Any, ...]]:
         """Judged clocks counted by ``dimensions``, by ``bucket``-µs slice of the instant they
         were judged (when given) and by outcome: rows of (*values, slice, outcome, count).
+        ``where`` keeps the clocks whose dimension equals a value (``("priority", "high")``).
 
         A clock is judged met when it stopped unbreached, breached once its due instant passed
         (docs/metrics.md); the window selects by that instant, through the indexes on the due
@@ -449,8 +451,10 @@ class SqlStore:
         ]
         if customer is not None:
             conditions.append(c.customer == customer)
+        filters = _dimension_columns([d for d, _ in where])
+        conditions.extend(f.element == v for f, (_, v) in zip(filters, where, strict=True))
         source: Any = t.clocks
-        if any(d in ("channel", "assignee") for d in dimensions):
+        if any(d in ("channel", "assignee") for d in [*dimensions, *(d for d, _ in where)]):
             source = t.clocks.join(t.tickets, k.id == c.ticket)
         groups = [*chosen, slice_, outcome] if bucket else [*chosen, outcome]
         stmt = (

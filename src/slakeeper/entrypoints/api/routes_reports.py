@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from fractions import Fraction
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,6 +14,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 from slakeeper.bootstrap import Services
 from slakeeper.domain import reports
 from slakeeper.domain.errors import InvalidInput, Issue
+from slakeeper.domain.events import MAX_TEXT
 from slakeeper.domain.review import window
 from slakeeper.entrypoints import report_view as view
 from slakeeper.entrypoints import review_view
@@ -40,6 +42,9 @@ ByQuery = Annotated[
     ),
 ]
 PeriodQuery = Annotated[str, Query(pattern="^(day|week|month|quarter)$")]
+ValueQuery = Annotated[
+    str | None, Query(max_length=MAX_TEXT, description="only clocks with this value")
+]
 ZoneQuery = Annotated[str, Query(max_length=64, description="IANA time zone of periods and hours")]
 SinceQuery = Annotated[
     str | None, Query(alias="from", max_length=64, description="RFC 3339 instant, included")
@@ -89,11 +94,31 @@ def get_compliance(
     tz: ZoneQuery = "UTC",
     since: SinceQuery = None,
     until: UntilQuery = None,
+    metric: ValueQuery = None,
+    policy: ValueQuery = None,
+    priority: ValueQuery = None,
+    group: ValueQuery = None,
+    customer: ValueQuery = None,
+    service: ValueQuery = None,
+    channel: ValueQuery = None,
+    assignee: ValueQuery = None,
 ) -> list[dict[str, Any]]:
     """SLA compliance and breach rate of the judged clocks, grouped (met when stopped within
-    target, breached once the due instant passed; a window selects by that instant)."""
+    target, breached once the due instant passed; a window selects by that instant), of the
+    clocks whose dimensions have the values given (``priority=high&customer=acme``)."""
     q = _query(svc, who, by, period, tz, since, until)
-    return view.compliance_rows(q.by, compliance_report(svc.uow, q))
+    given = {
+        "metric": metric,
+        "policy": policy,
+        "priority": priority,
+        "group": group,
+        "customer": customer,
+        "service": service,
+        "channel": channel,
+        "assignee": assignee,
+    }
+    where = tuple((d, v) for d, v in given.items() if v is not None)
+    return view.compliance_rows(q.by, compliance_report(svc.uow, replace(q, where=where)))
 
 
 @router.get("/breaches-by-hour", responses=responses(401, 422))

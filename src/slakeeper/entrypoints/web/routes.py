@@ -226,12 +226,17 @@ def compliance_page(
     tz: Annotated[str, Query(max_length=64)] = "UTC",
     since: Annotated[str | None, Query(alias="from", max_length=64)] = None,
     until: Annotated[str | None, Query(alias="to", max_length=64)] = None,
+    priority: Annotated[str, Query(max_length=256)] = "",
+    customer: Annotated[str, Query(max_length=256)] = "",
+    group: Annotated[str, Query(max_length=256)] = "",
 ) -> Response:
     who = _who(request)
     if who is None:
         return _login_first()
     svc = _svc(request)
     issues: list[str] = []
+    only = {"priority": priority, "customer": customer, "group": group}
+    where = tuple((d, v.strip()) for d, v in only.items() if v.strip())
     if by not in reports.DIMENSIONS or by == "period":
         issues.append(f"group by {by!r}: choose one of the listed dimensions")
         by = "metric"
@@ -255,7 +260,7 @@ def compliance_page(
         since = format_instant(now - DEFAULT_WINDOW)
         window = [now - DEFAULT_WINDOW, None]
     # one count by dimension and period; the bars and the trend are its two margins
-    q = ReportQuery([by, "period"], period, zone, window[0], window[1], now, who.customer)
+    q = ReportQuery([by, "period"], period, zone, window[0], window[1], now, who.customer, where)
     both = compliance_report(svc.uow, q)
     rows = view.compliance_rows([by], _margin(both, 0))
     trend = view.compliance_rows(["period"], _margin(both, 1))
@@ -271,6 +276,7 @@ def compliance_page(
         since=since,
         until=until,
         issues=issues,
+        only=only,
         bars=_bars(rows, by),
         trend=_trend(trend),
     )
