@@ -32,6 +32,7 @@ from slakeeper.adapters.notify.slack import SlackChannel
 from slakeeper.adapters.notify.teams import TeamsChannel
 from slakeeper.adapters.notify.whatsapp import WhatsAppChannel
 from slakeeper.service.records import Message
+from tests.messages import alert_message
 from tests.receivers import HttpReceiver
 
 TOKEN = "EAAG-test-token"
@@ -39,31 +40,7 @@ LINK = "https://desk.example.com/tickets/T-1"
 
 
 def alert(**changes: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "id": "alert-42",
-        "kind": "warning",
-        "threshold": "75%",
-        "level": None,
-        "ticket": "T-1",
-        "metric": "first_response",
-        "cycle": 1,
-        "policy": "gold",
-        "priority": "high",
-        "customer": "acme",
-        "service": None,
-        "group": "tier1",
-        "target_s": 4 * 3600,
-        "elapsed_s": 3 * 3600,
-        "due_at": "2026-03-13T15:00:00Z",
-        "planned_at": "2026-03-13T14:45:00Z",
-        "fired_at": "2026-03-13T14:45:00Z",
-        "late": False,
-        "time_left_s": 900,
-        "link": None,
-        "actions": [],
-    }
-    payload.update(changes)
-    return payload
+    return alert_message(**{"service": None, "group": "tier1", **changes})
 
 
 ESCALATION = alert(

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from slakeeper.adapters.notify.render import Renderer, action, duration, instant
+from tests.messages import alert_message
 
 TEMPLATES = [
     "title.txt.j2",
@@ -23,32 +24,7 @@ SHOWS_ID_AND_LINK = ["whatsapp.txt.j2", "email.txt.j2", "email.html.j2"]
 SHOWS_FACTS = ["slack.md.j2", "whatsapp.txt.j2", "email.txt.j2", "email.html.j2"]
 
 
-def alert(**changes: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "id": "alert-42",
-        "kind": "warning",
-        "threshold": "75%",
-        "level": None,
-        "ticket": "T-1",
-        "metric": "first_response",
-        "cycle": 1,
-        "policy": "gold",
-        "priority": "high",
-        "customer": "acme",
-        "service": "email",
-        "group": None,
-        "target_s": 4 * 3600,
-        "elapsed_s": 3 * 3600,
-        "due_at": "2026-03-13T15:00:00Z",
-        "planned_at": "2026-03-13T14:45:00Z",
-        "fired_at": "2026-03-13T14:45:00Z",
-        "late": False,
-        "time_left_s": 900,
-        "link": None,
-        "actions": [],
-    }
-    payload.update(changes)
-    return payload
+alert = alert_message
 
 
 WARNING = alert()
