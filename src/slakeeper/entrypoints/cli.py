@@ -21,6 +21,7 @@ import typer
 from slakeeper import __version__
 from slakeeper.adapters.config_file import load_config
 from slakeeper.adapters.jsonl import clock_line, read_records
+from slakeeper.domain.calendar_spec import load_zone
 from slakeeper.domain.config import SlaConfig
 from slakeeper.domain.errors import EventError, InvalidInput, Issue
 from slakeeper.domain.events import BadEvent, format_instant, parse_instant
@@ -201,8 +202,6 @@ def report_command(
 ) -> None:
     """Report SLA compliance, response and resolution times, first contact resolution, CSAT
     against SLA adherence and breaches by hour of week (definitions: docs/metrics.md)."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     from slakeeper.domain import reports
     from slakeeper.entrypoints import report_view as view
     from slakeeper.service.evaluate import ticket_facts
@@ -219,10 +218,10 @@ def report_command(
     if period not in reports.PERIODS:
         problems.append(f"--period: {period!r} is not one of {', '.join(reports.PERIODS)}")
     try:
-        zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        problems.append(f"--tz: {tz!r} is not an IANA time zone")
-        zone = ZoneInfo("UTC")
+        zone = load_zone(tz)
+    except ValueError as exc:
+        problems.append(f"--tz: {exc}")
+        zone = load_zone("UTC")
     window: list[int | None] = []
     for name, value in (("--from", since), ("--to", until)):
         try:
@@ -289,7 +288,6 @@ def review_command(
     the objective, the trend, the worst policies and groups, the hours that breach most, example
     breaches."""
     from fractions import Fraction
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     from slakeeper.domain.events import Event
     from slakeeper.domain.review import review, window, with_timelines
@@ -297,9 +295,9 @@ def review_command(
     from slakeeper.service.evaluate import ticket_facts
 
     try:
-        zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        _fail([f"--tz: {tz!r} is not an IANA time zone"])
+        zone = load_zone(tz)
+    except ValueError as exc:
+        _fail([f"--tz: {exc}"])
     try:
         span = window(period, zone)
     except ValueError as exc:

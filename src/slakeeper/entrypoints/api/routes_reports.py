@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from fractions import Fraction
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from slakeeper.bootstrap import Services
 from slakeeper.domain import reports
+from slakeeper.domain.calendar_spec import load_zone
 from slakeeper.domain.errors import InvalidInput, Issue
 from slakeeper.domain.events import MAX_TEXT
 from slakeeper.domain.review import window
@@ -73,10 +73,10 @@ def _query(
     if len(set(dims)) != len(dims):
         issues.append(Issue("by", "a dimension is listed twice"))
     try:
-        zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        issues.append(Issue("tz", f"{tz!r} is not an IANA time zone"))
-        zone = ZoneInfo("UTC")
+        zone = load_zone(tz)
+    except ValueError as exc:
+        issues.append(Issue("tz", str(exc)))
+        zone = load_zone("UTC")
     if issues:
         raise InvalidInput(issues)
     now = svc.now()
@@ -204,9 +204,9 @@ def get_review(
 ) -> Any:
     """The periodic review overall and per customer (a customer-scoped token: its own)."""
     try:
-        zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput([Issue("tz", f"{tz!r} is not an IANA time zone")]) from None
+        zone = load_zone(tz)
+    except ValueError as exc:
+        raise InvalidInput([Issue("tz", str(exc))]) from None
     try:
         span = window(period, zone)
     except ValueError as exc:

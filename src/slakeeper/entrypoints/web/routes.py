@@ -11,7 +11,6 @@ import html
 from fractions import Fraction
 from typing import Annotated, Any
 from urllib.parse import parse_qs
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,6 +19,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from slakeeper.adapters.config_file import parse_document
 from slakeeper.bootstrap import Services
 from slakeeper.domain import reports
+from slakeeper.domain.calendar_spec import load_zone
 from slakeeper.domain.durations import parse_duration
 from slakeeper.domain.errors import InvalidInput
 from slakeeper.domain.events import BadEvent, format_instant, parse_instant
@@ -244,10 +244,10 @@ def compliance_page(
         issues.append(f"period {period!r}: choose day, week, month or quarter")
         period = "week"
     try:
-        zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        issues.append(f"time zone {tz!r} is not an IANA name such as Europe/Berlin")
-        zone, tz = ZoneInfo("UTC"), "UTC"
+        zone = load_zone(tz)
+    except ValueError as exc:
+        issues.append(str(exc))
+        zone, tz = load_zone("UTC"), "UTC"
     window: list[int | None] = []
     for name, value in (("from", since), ("to", until)):
         try:
@@ -299,10 +299,10 @@ def review_page(
     now = svc.now()
     issues: list[str] = []
     try:
-        zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        issues.append(f"time zone {tz!r} is not an IANA name such as Europe/Berlin")
-        zone, tz = ZoneInfo("UTC"), "UTC"
+        zone = load_zone(tz)
+    except ValueError as exc:
+        issues.append(str(exc))
+        zone, tz = load_zone("UTC"), "UTC"
     if period is None:  # the last whole month
         period = earlier(window(period_of(now, "month", zone), zone), zone, 1)[0].label
     try:
