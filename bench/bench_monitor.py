@@ -36,10 +36,10 @@ from slakeeper.adapters.db.engine import make_engine
 from slakeeper.adapters.db.migrate import upgrade
 from slakeeper.adapters.db.store import SqlUnitOfWork
 from slakeeper.domain.alerts import plan
-from slakeeper.domain.clocks import Clock
 from slakeeper.domain.events import format_instant, parse_instant
 from slakeeper.service.configuration import ConfigCache, put_config
 from slakeeper.service.ingest import ingest_events
+from slakeeper.service.records import ClockFilter
 
 TARGET_P99_S = 1.0
 TARGET_CATCH_UP = 2000.0
@@ -129,26 +129,11 @@ def _scan_vs_index(uow: SqlUnitOfWork, cache: ConfigCache) -> tuple[float, float
         assert config is not None
         book = config.config.book
         start = time.perf_counter()
-        rows = store.connection.execute(  # type: ignore[attr-defined]
-            select(tables.clocks).where(tables.clocks.c.status == "active")
-        ).all()
+        rows = store.clocks(ClockFilter(status="active"), None, 10**9)
         for row in rows:
-            policy = book.named(row.policy)
+            policy = book.named(row.clock.policy)
             assert policy is not None
-            clock = (
-                row.ticket,
-                row.metric,
-                row.cycle,
-                row.policy,
-                row.target,
-                row.started_at,
-                row.stopped_at,
-                row.status,
-                row.elapsed,
-                row.due_at,
-                bool(row.breached),
-            )
-            plan(Clock(*clock), policy.alerts, policy.escalations, policy.calendar, row.derived_at)
+            plan(row.clock, policy.alerts, policy.escalations, policy.calendar, row.derived_at)
         scan = time.perf_counter() - start
         looks = []
         for _ in range(20):
