@@ -34,6 +34,7 @@ from slakeeper.adapters.db.migrate import (
     pending_model_changes,
     upgrade,
 )
+from slakeeper.adapters.db.store import SqlStore
 
 ALL_TABLES = set(tables.metadata.tables)
 
@@ -242,3 +243,49 @@ def test_clocks_derived_before_monitoring_are_checked_once_after_the_upgrade(
     with empty_engine.connect() as connection:
         rows = dict(connection.execute(text("SELECT metric, next_check_at FROM clocks")).all())
     assert rows == {"first_response": 5, "next_response": 5, "resolution": None}
+
+
+def test_clocks_stored_before_the_daily_counts_are_counted_by_the_upgrade(
+    empty_engine: Engine,
+) -> None:
+    """Revision 0004 counts the clocks already stored into ``judged_days`` by the same rule the
+    store keeps them by: its counts equal a recount by ``rebuild_judged_days``."""
+    day = 86_400_000_000
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0003")
+        connection.execute(text("INSERT INTO tickets (id, event_count) VALUES ('T-1', 1)"))
+        for metric, cycle, status, stopped, due, breached, group in (
+            ("first_response", 1, "achieved", 3 * day + 5, 3 * day + 9, False, "tier1"),
+            ("next_response", 1, "achieved", 4 * day + 1, 3 * day + 2, True, None),
+            ("next_response", 2, "active", None, 5 * day + 7, False, None),
+            ("periodic_update", 1, "paused", None, None, False, "tier1"),
+            ("resolution", 1, "cancelled", 6 * day, 7 * day, False, "tier1"),
+        ):
+            connection.execute(
+                text(
+                    "INSERT INTO clocks (ticket, metric, cycle, policy, target, started_at, "
+                    "stopped_at, status, elapsed, due_at, breached, group_name, derived_at) "
+                    "VALUES ('T-1', :m, :c, 'P', 60, 0, :stopped, :s, 0, :due, :b, :g, 5)"
+                ),
+                {
+                    "m": metric,
+                    "c": cycle,
+                    "stopped": stopped,
+                    "s": status,
+                    "due": due,
+                    "b": breached,
+                    "g": group,
+                },
+            )
+    upgrade(empty_engine)
+    read = "SELECT day, metric, group_name, outcome, n FROM judged_days ORDER BY day, metric"
+    with empty_engine.connect() as connection:
+        counted = [tuple(r) for r in connection.execute(text(read))]
+    assert counted == [
+        (3, "first_response", "tier1", "met", 1),
+        (3, "next_response", "", "breached", 1),  # flagged: on its due day
+        (5, "next_response", "", "breached", 1),  # running: ahead, on its due day
+    ]
+    with empty_engine.begin() as connection:
+        SqlStore(connection).rebuild_judged_days()
+        assert [tuple(r) for r in connection.execute(text(read))] == counted

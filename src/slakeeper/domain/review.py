@@ -14,12 +14,13 @@ from datetime import datetime
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
+from slakeeper.domain.clocks import Clock
 from slakeeper.domain.events import COMMENT, CREATED, CSAT, Event
+from slakeeper.domain.policy import METRICS
 from slakeeper.domain.reports import (
     BREACHED,
     WEEKDAY_NAMES,
     ComplianceRow,
-    Judged,
     TicketFacts,
     breaches_by_hour,
     compliance,
@@ -138,45 +139,71 @@ class ScopeReview:
         return self.total.judged > 0 and self.total.compliance >= self.objective
 
 
-def _worst(items: Sequence[Judged], by: str, zone: ZoneInfo, count: int) -> list[ComplianceRow]:
-    rows = [r for r in compliance(items, [by], "month", zone) if r.breached]
-    return sorted(rows, key=lambda r: (r.compliance, -r.breached, r.key))[:count]
+@dataclass(frozen=True, slots=True)
+class ScopeCounts:
+    """What one scope's review is made of, counted: from judged clocks here, or by a store."""
+
+    by_metric: list[ComplianceRow]  # in the period
+    trend: list[tuple[str, ComplianceRow]]  # totals of the earlier periods, then this one
+    policies: list[ComplianceRow]  # by policy, in the period
+    groups: list[ComplianceRow]  # by group, in the period
+    hours: list[list[int]]  # breaches by weekday and hour: 7 × 24
+    breaches: list[Example]  # the latest breaches first, at least as many as the review shows
 
 
-def _total(items: Sequence[Judged]) -> ComplianceRow:
-    met = sum(1 for i in items if i.outcome != BREACHED)
-    return ComplianceRow((), met, len(items) - met)
-
-
-def _scope(
-    name: str,
-    tickets: list[TicketFacts],
-    w: Window,
-    before: list[Window],
-    zone: ZoneInfo,
-    objective: Fraction,
-    now: int,
-    examples: int,
+def scope_review(
+    name: str, counts: ScopeCounts, objective: Fraction, examples: int = 5
 ) -> ScopeReview:
-    items = judged(tickets, w.start, w.end)
-    trend = [(p.label, _total(judged(tickets, p.start, p.end))) for p in before]
-    trend.append((w.label, _total(items)))
-    grid = breaches_by_hour(items, zone)
+    """The review of one scope from its counts."""
     hours = sorted(
-        ((WEEKDAY_NAMES[d], h, n) for d, row in enumerate(grid) for h, n in enumerate(row) if n),
+        (
+            (WEEKDAY_NAMES[d], h, n)
+            for d, row in enumerate(counts.hours)
+            for h, n in enumerate(row)
+            if n
+        ),
         key=lambda x: (-x[2], WEEKDAY_NAMES.index(x[0]), x[1]),
     )[:5]
-    breaches = [i for i in items if i.outcome == BREACHED]
-    breaches.sort(key=lambda i: -_late_by(i, now))
     return ScopeReview(
         name,
-        _total(items),
+        _total(counts.by_metric),
         objective,
-        compliance(items, ["metric"], "month", zone),
-        trend,
-        _worst(items, "policy", zone, 3),
-        _worst(items, "group", zone, 3),
+        counts.by_metric,
+        counts.trend,
+        _worst(counts.policies),
+        _worst(counts.groups),
         hours,
+        worst_first(counts.breaches)[:examples],
+    )
+
+
+def worst_first(breaches: Sequence[Example]) -> list[Example]:
+    """Breaches by how late they are (the latest first), then by ticket, metric and cycle."""
+    return sorted(breaches, key=lambda e: (-e.late_by, e.ticket, METRICS.index(e.metric), e.cycle))
+
+
+def _worst(rows: Sequence[ComplianceRow], count: int = 3) -> list[ComplianceRow]:
+    breaching = [r for r in rows if r.breached]
+    return sorted(breaching, key=lambda r: (r.compliance, -r.breached, r.key))[:count]
+
+
+def _total(rows: Sequence[ComplianceRow]) -> ComplianceRow:
+    return ComplianceRow((), sum(r.met for r in rows), sum(r.breached for r in rows))
+
+
+def _counts(
+    tickets: list[TicketFacts], w: Window, before: list[Window], zone: ZoneInfo, now: int
+) -> ScopeCounts:
+    items = judged(tickets, w.start, w.end)
+    by_metric = compliance(items, ["metric"], "month", zone)
+    trend = [(p.label, _total(compliance(judged(tickets, p.start, p.end)))) for p in before]
+    trend.append((w.label, _total(by_metric)))
+    return ScopeCounts(
+        by_metric,
+        trend,
+        compliance(items, ["policy"], "month", zone),
+        compliance(items, ["group"], "month", zone),
+        breaches_by_hour(items, zone),
         [
             Example(
                 i.ticket.ticket,
@@ -185,16 +212,19 @@ def _scope(
                 i.clock.policy,
                 i.at,
                 i.clock.status,
-                _late_by(i, now),
+                late_by(i.clock, now),
             )
-            for i in breaches[:examples]
+            for i in items
+            if i.outcome == BREACHED
         ],
     )
 
 
-def _late_by(item: Judged, now: int) -> int:
-    end = item.clock.stopped_at if item.clock.stopped_at is not None else now
-    return max(0, end - item.at)
+def late_by(clock: Clock, now: int) -> int:
+    """How late a breached clock is: until it stopped, or until ``now`` while it runs."""
+    assert clock.due_at is not None
+    end = clock.stopped_at if clock.stopped_at is not None else now
+    return max(0, end - clock.due_at)
 
 
 def review(
@@ -210,9 +240,10 @@ def review(
     w = window(label, zone)
     before = earlier(w, zone, trend)
     everyone = list(tickets)
-    out = [_scope(OVERALL, everyone, w, before, zone, objective, now, examples)]
+    out = [scope_review(OVERALL, _counts(everyone, w, before, zone, now), objective, examples)]
     customers = sorted({t.attrs.customer for t in everyone if t.attrs.customer is not None})
     for customer in customers:
         mine = [t for t in everyone if t.attrs.customer == customer]
-        out.append(_scope(customer, mine, w, before, zone, objective, now, examples))
+        counts = _counts(mine, w, before, zone, now)
+        out.append(scope_review(customer, counts, objective, examples))
     return out

@@ -68,6 +68,9 @@ class Store(Protocol):
     def judged_between(
         self, start: int, end: int, now: int, customer: str | None
     ) -> tuple[list[ClockRow], list[TicketRow]]: ...
+    def latest_breaches(
+        self, start: int, end: int, now: int, customer: str | None, limit: int
+    ) -> list[tuple[ClockRow, int]]: ...
     def judged_counts(
         self,
         dimensions: Sequence[str],
@@ -78,6 +81,15 @@ class Store(Protocol):
         bucket: int | None,
         where: Sequence[tuple[str, str]] = (),
     ) -> list[tuple[Any, ...]]: ...
+    def judged_day_counts(
+        self,
+        dimensions: Sequence[str],
+        first: int | None,
+        last: int,
+        customer: str | None,
+        where: Sequence[tuple[str, str]] = (),
+    ) -> list[tuple[Any, ...]] | None: ...
+    def rebuild_judged_days(self) -> int: ...
     def achieved_durations(
         self,
         metric: str,

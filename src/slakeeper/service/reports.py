@@ -19,8 +19,6 @@ from functools import cache, lru_cache
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from slakeeper.domain.clocks import Clock
-from slakeeper.domain.policy import Attributes
 from slakeeper.domain.reports import (
     BREACHED,
     MET,
@@ -28,26 +26,28 @@ from slakeeper.domain.reports import (
     FirstContact,
     Satisfaction,
     Summary,
-    TicketFacts,
     period_of,
     summarise,
 )
 from slakeeper.domain.review import (
+    OVERALL,
+    Example,
+    ScopeCounts,
     ScopeReview,
+    Window,
     earlier,
     example_tickets,
-    review,
+    scope_review,
     window,
     with_timelines,
 )
-from slakeeper.service.configuration import ConfigCache, require_config
 from slakeeper.service.derive import stored_event
-from slakeeper.service.ports import UnitOfWork
-from slakeeper.service.queries import bring_forward
+from slakeeper.service.ports import Store, UnitOfWork
 
 Key = tuple[str | None, ...]
 V = TypeVar("V")
 SLICE = 15 * 60 * 1_000_000  # µs: a quarter hour
+DAY = 86_400 * 1_000_000  # µs: a day of the kept daily counts (UTC)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -67,20 +67,63 @@ def compliance_report(uow: UnitOfWork, q: ReportQuery) -> list[ComplianceRow]:
     """Met and breached clocks grouped as :func:`slakeeper.domain.reports.compliance` groups them."""
     store_dims = [d for d in q.by if d != "period"]
     periods = "period" in q.by
-    with uow.read() as store:
-        rows = store.judged_counts(
-            store_dims, q.now, q.start, q.end, q.customer, SLICE if periods else None, q.where
-        )
     local = _period_namer(q.zone, q.period)
+    with uow.read() as store:
+        rows = _judged_counts(store, q, store_dims, local if periods else None)
     counts: dict[tuple[str | None, ...], list[int]] = defaultdict(lambda: [0, 0])
     for row in rows:
-        *values, slice_, outcome, count = row
+        *values, at, outcome, count = row
         named = dict(zip(store_dims, values, strict=True))
         if periods:
-            named["period"] = local(int(slice_))
+            named["period"] = local(at)
         key = tuple(named[d] for d in q.by)
         counts[key][0 if outcome == "met" else 1] += int(count)
     return [ComplianceRow(key, met, breached) for key, (met, breached) in _ordered(counts)]
+
+
+def _judged_counts(
+    store: Store, q: ReportQuery, dims: Sequence[str], local: Callable[[int], str] | None
+) -> list[tuple[Any, ...]]:
+    """Judged clocks counted by ``dims``, by outcome and (given ``local``, the period namer) by an
+    instant within one local period: rows of (*values, instant, outcome, count).
+
+    Whole UTC days that are over, and lie within one local period, are read from the kept daily
+    counts; the rest of the window — its ragged ends, today, and the days a local period starts
+    within — is counted from the clocks by quarter hour. Reports by a ticket's channel or
+    assignee count the clocks throughout.
+    """
+
+    def from_clocks(start: int | None, end: int | None) -> list[tuple[Any, ...]]:
+        bucket = SLICE if local else None
+        found = store.judged_counts(dims, q.now, start, end, q.customer, bucket, q.where)
+        return [(*values, s * SLICE, outcome, n) for *values, s, outcome, n in found]
+
+    first = None if q.start is None else -(-q.start // DAY)
+    last = q.now // DAY if q.end is None else min(q.now // DAY, q.end // DAY)
+    daily = None
+    if first is None or first < last:
+        daily = store.judged_day_counts(dims, first, last, q.customer, q.where)
+    if daily is None:  # a window within a day, or dimensions the daily counts do not keep
+        return from_clocks(q.start, q.end)
+    rows: list[tuple[Any, ...]] = []
+    split: set[int] = set()
+    for *values, day, outcome, n in daily:
+        if local and local(day * DAY) != local((day + 1) * DAY - 1):
+            split.add(day)  # a local period starts within this UTC day
+        else:
+            rows.append((*values, day * DAY, outcome, n))
+    pieces: list[tuple[int | None, int | None]] = []
+    if q.start is not None and first is not None and q.start < first * DAY:
+        pieces.append((q.start, first * DAY))
+    for day in sorted(split):
+        if pieces and pieces[-1][1] == day * DAY:
+            pieces[-1] = (pieces[-1][0], (day + 1) * DAY)
+        else:
+            pieces.append((day * DAY, (day + 1) * DAY))
+    pieces.append((last * DAY, q.end))
+    for start, end in pieces:
+        rows.extend(from_clocks(start, end))
+    return rows
 
 
 def times_report(uow: UnitOfWork, q: ReportQuery, metric: str) -> list[Summary]:
@@ -99,7 +142,7 @@ def times_report(uow: UnitOfWork, q: ReportQuery, metric: str) -> list[Summary]:
     )
     for row in rows:
         *values, slice_, business, calendar = row
-        key = _key(q.by, store_dims, values, local(int(slice_)) if periods else None)
+        key = _key(q.by, store_dims, values, local(int(slice_) * SLICE) if periods else None)
         groups[key][0].append(int(business))
         groups[key][1].append(int(calendar))
     return [
@@ -170,9 +213,11 @@ def _ordered(groups: dict[Key, V]) -> list[tuple[Key, V]]:
 
 
 def _period_namer(zone: ZoneInfo, period: str) -> Callable[[int], str]:
+    """The local period's name of an instant (µs)."""
+
     @cache
-    def name(slice_: int) -> str:
-        return period_of(slice_ * SLICE, period, zone)
+    def name(at: int) -> str:
+        return period_of(at, period, zone)
 
     return name
 
@@ -185,54 +230,111 @@ def _hour_of_week(zone: ZoneInfo, slice_: int) -> tuple[int, int]:
 
 def review_report(
     uow: UnitOfWork,
-    cache: ConfigCache,
     label: str,
     zone: ZoneInfo,
     objective: Fraction,
     now: int,
     customer: str | None = None,
+    examples: int = 5,
 ) -> list[ScopeReview]:
-    """The periodic review (:func:`slakeeper.domain.review.review`) from the stored clocks judged
-    in the period and the three before it; a customer sees its own scope only."""
+    """The periodic review (:func:`slakeeper.domain.review.review`) of the stored clocks, overall
+    and per customer (a customer sees its own scope only): counted by the store — the period and
+    the three before it by customer, metric, policy and group, the breaches by hour — with the
+    latest breaches of each scope read as examples, with their tickets' timelines."""
     w = window(label, zone)
-    first = earlier(w, zone, 3)[0]
+    before = earlier(w, zone, 3)
+    kind = "quarter" if "Q" in label else "month"
+    local = _period_namer(zone, kind)
+    dims = ["customer", "metric", "policy", "group"]
+    q = ReportQuery(dims, kind, zone, before[0].start, w.end, now, customer)
     with uow.read() as store:
-        current = require_config(cache, store)
-        rows, tickets = store.judged_between(first.start, w.end, now, customer)
-    by_ticket: dict[str, list[Clock]] = defaultdict(list)
-    for row in rows:
-        by_ticket[row.clock.ticket].append(bring_forward(row, current.config, now))
-    facts = [
-        TicketFacts(
-            t.id,
-            Attributes(
-                priority=t.priority or "normal",
-                channel=t.channel,
-                customer=t.customer,
-                service=t.service,
-                group=t.group,
-                assignee=t.assignee,
-            ),
-            t.created_at or 0,
-            t.solved_at,
-            t.replies,
-            t.reopens,
-            (t.csat_at, t.csat_score)
-            if t.csat_at is not None and t.csat_score is not None
-            else None,
-            tuple(by_ticket[t.id]),
+        counted = _judged_counts(store, q, dims, local)
+        hourly = store.judged_counts(["customer"], now, w.start, w.end, customer, SLICE, ())
+        scopes = sorted({row[0] for row in counted if row[0] is not None})
+        if customer is None:
+            scopes.insert(0, OVERALL)
+        latest = {
+            scope: store.latest_breaches(
+                w.start, w.end, now, None if scope == OVERALL else scope, examples
+            )
+            for scope in scopes
+        }
+    out = []
+    for scope in scopes:
+        mine = [r for r in counted if scope == OVERALL or r[0] == scope]
+        out.append(
+            scope_review(
+                scope,
+                _scope_counts(
+                    mine,
+                    [r for r in hourly if scope == OVERALL or r[0] == scope],
+                    [
+                        Example(
+                            row.clock.ticket,
+                            row.clock.metric,
+                            row.clock.cycle,
+                            row.clock.policy,
+                            row.clock.due_at or 0,
+                            row.clock.status,
+                            late,
+                        )
+                        for row, late in latest[scope]
+                    ],
+                    w,
+                    before,
+                    local,
+                    zone,
+                ),
+                objective,
+                examples,
+            )
         )
-        for t in tickets
-    ]
-    scopes = [
-        s
-        for s in review(facts, label, zone, objective, now)
-        if customer is None or s.scope == customer
-    ]
     with uow.read() as store:
-        found = store.histories(sorted(example_tickets(scopes)))
+        found = store.histories(sorted(example_tickets(out)))
     events = {
         ticket: [e for e in (stored_event(row) for row in rows) if e.at <= now]
         for ticket, rows in found.items()
     }
-    return with_timelines(scopes, events)
+    return with_timelines(out, events)
+
+
+def _scope_counts(
+    counted: Sequence[tuple[Any, ...]],
+    hourly: Sequence[tuple[Any, ...]],
+    breaches: list[Example],
+    w: Window,
+    before: Sequence[Window],
+    local: Callable[[int], str],
+    zone: ZoneInfo,
+) -> ScopeCounts:
+    """One scope's counts from rows of (customer, metric, policy, group, instant, outcome, n)
+    and of (customer, slice, outcome, n)."""
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    metrics: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
+    policies: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
+    groups: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
+    for _, metric, policy, group, at, outcome, n in counted:
+        side = 0 if outcome == MET else 1
+        period = local(at)
+        totals[period][side] += int(n)
+        if period == w.label:
+            metrics[(metric,)][side] += int(n)
+            policies[(policy,)][side] += int(n)
+            groups[(group,)][side] += int(n)
+    grid = [[0] * 24 for _ in range(7)]
+    for _, slice_, outcome, n in hourly:
+        if outcome == BREACHED:
+            day, hour = _hour_of_week(zone, int(slice_))
+            grid[day][hour] += int(n)
+
+    def rows(counts: dict[Key, list[int]]) -> list[ComplianceRow]:
+        return [ComplianceRow(key, met, breached) for key, (met, breached) in _ordered(counts)]
+
+    return ScopeCounts(
+        rows(metrics),
+        [(p.label, ComplianceRow((), *totals[p.label])) for p in [*before, w]],
+        rows(policies),
+        rows(groups),
+        grid,
+        breaches,
+    )

@@ -8,6 +8,7 @@ commits. Rows are mapped to plain values explicitly; the store knows nothing of 
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -28,12 +29,14 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import BigInteger as BigIntegerType
 
+from slakeeper.adapters.db import judged_days
 from slakeeper.adapters.db import tables as t
 from slakeeper.adapters.db.engine import is_sqlite
 from slakeeper.domain.clocks import Clock
@@ -83,18 +86,28 @@ _CLAIM_PG = (
 )  # statements that are costly to build, by shape
 
 
-def _upsert_statement(table: Any, columns: Sequence[str], keys: Sequence[str], lite: bool) -> Any:
+def _upsert_statement(
+    table: Any, columns: Sequence[str], keys: Sequence[str], lite: bool, adding: bool
+) -> Any:
     """INSERT ... ON CONFLICT DO UPDATE: an executemany statement on SQLite, SQL over arrays
-    (``unnest``) on PostgreSQL."""
+    (``unnest``) on PostgreSQL. ``adding``: the other columns are added to, not overwritten."""
     if lite:
         stmt = sqlite.insert(table)
         return stmt.on_conflict_do_update(
             index_elements=list(keys),
-            set_={c: stmt.excluded[c] for c in columns if c not in keys},
+            set_={
+                c: table.c[c] + stmt.excluded[c] if adding else stmt.excluded[c]
+                for c in columns
+                if c not in keys
+            },
         )
     names = ", ".join(f'"{c}"' for c in columns)
     arrays = ", ".join(f"%b::{_PG_TYPES[type(table.c[c].type).__name__]}[]" for c in columns)
-    updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in columns if c not in keys)
+    updates = ", ".join(
+        f'"{c}" = "{table.name}"."{c}" + EXCLUDED."{c}"' if adding else f'"{c}" = EXCLUDED."{c}"'
+        for c in columns
+        if c not in keys
+    )
     conflict = ", ".join(f'"{k}"' for k in keys)
     return (
         f'INSERT INTO "{table.name}" ({names}) SELECT * FROM unnest({arrays}) '
@@ -190,15 +203,18 @@ class SqlStore:
         """Append new events in the order given, which becomes their arrival order (``seq``)."""
         self._append(t.events, rows)
 
-    def _upsert(self, table: Any, rows: list[dict[str, Any]], keys: Sequence[str]) -> None:
-        """Insert or update rows by ``keys``: one statement over arrays on PostgreSQL."""
+    def _upsert(
+        self, table: Any, rows: list[dict[str, Any]], keys: Sequence[str], adding: bool = False
+    ) -> None:
+        """Insert or update rows by ``keys`` (``adding``: add to the other columns): one
+        statement over arrays on PostgreSQL."""
         if not rows:
             return
         columns = tuple(rows[0])
-        key = ("upsert", table.name, columns, tuple(keys), self._sqlite)
+        key = ("upsert", table.name, columns, tuple(keys), self._sqlite, adding)
         stmt = _STATEMENTS.get(key)
         if stmt is None:  # built once per shape
-            stmt = _upsert_statement(table, columns, keys, self._sqlite)
+            stmt = _upsert_statement(table, columns, keys, self._sqlite, adding)
             _STATEMENTS[key] = stmt
         if self._sqlite:
             self.connection.execute(stmt, rows)
@@ -304,23 +320,68 @@ class SqlStore:
         self, tickets: Sequence[str], rows: list[ClockRow], version: int | None
     ) -> None:
         """All clocks of ``tickets`` become ``rows``."""
-        if tickets:
-            # one cached statement run per ticket: an expanding IN list is re-rendered per call
-            self.connection.execute(_DELETE_CLOCKS, [{"b_ticket": ticket} for ticket in tickets])
-        self._append(t.clocks, [_clock_values(r, version) for r in rows])
+        with self._judged_days_kept([*tickets, *(r.clock.ticket for r in rows)]):
+            if tickets:
+                # one cached statement run per ticket: an expanding IN list is re-rendered per call
+                self.connection.execute(
+                    _DELETE_CLOCKS, [{"b_ticket": ticket} for ticket in tickets]
+                )
+            self._append(t.clocks, [_clock_values(r, version) for r in rows])
 
     def upsert_clocks(self, rows: list[ClockRow], version: int | None) -> None:
         """Insert or overwrite these clocks (by ticket, metric and cycle)."""
-        self._upsert(
-            t.clocks, [_clock_values(r, version) for r in rows], ("ticket", "metric", "cycle")
-        )
+        with self._judged_days_kept([r.clock.ticket for r in rows]):
+            self._upsert(
+                t.clocks, [_clock_values(r, version) for r in rows], ("ticket", "metric", "cycle")
+            )
 
     def delete_clocks(self, keys: Sequence[tuple[str, str, int]]) -> None:
         c = t.clocks.c
-        for ticket, metric, cycle in keys:
-            self.connection.execute(
-                delete(t.clocks).where(c.ticket == ticket, c.metric == metric, c.cycle == cycle)
-            )
+        with self._judged_days_kept([ticket for ticket, _, _ in keys]):
+            for ticket, metric, cycle in keys:
+                self.connection.execute(
+                    delete(t.clocks).where(c.ticket == ticket, c.metric == metric, c.cycle == cycle)
+                )
+
+    @contextmanager
+    def _judged_days_kept(self, tickets: Sequence[str]) -> Iterator[None]:
+        """Keep ``judged_days`` equal to the clocks while the block changes the clocks of
+        ``tickets``: what they counted before is taken away, what they count after is added."""
+        unique = sorted(set(tickets))
+        if not unique:
+            yield
+            return
+        c = t.clocks.c
+        condition = c.ticket == unique[0] if len(unique) == 1 else self._one_of(c.ticket, unique)
+        before = self._judged_tally(condition)
+        yield
+        after = self._judged_tally(condition)
+        for key, n in before.items():
+            after[key] -= n
+        changes = [  # in key order, so concurrent writers lock the rows in the same order
+            {**dict(zip(judged_days.KEY, key, strict=True)), "n": n}
+            for key, n in sorted(after.items())
+            if n
+        ]
+        self._upsert(t.judged_days, changes, judged_days.KEY, adding=True)
+
+    def _judged_tally(self, condition: Any) -> Counter[tuple[Any, ...]]:
+        return Counter(
+            {
+                tuple(r[:-1]): int(r[-1])
+                for r in self.connection.execute(judged_days.counted(condition))
+            }
+        )
+
+    def rebuild_judged_days(self) -> int:
+        """Count ``judged_days`` afresh from every clock (after rows were written around the
+        store, or to check the kept counts); returns the number of rows written."""
+        self.connection.execute(delete(t.judged_days))
+        counted = judged_days.counted(true())
+        result = self.connection.execute(
+            insert(t.judged_days).from_select([*judged_days.KEY, "n"], counted)
+        )
+        return int(result.rowcount)
 
     def clocks(
         self, f: ClockFilter, after: tuple[str, int, int] | None, limit: int
@@ -413,6 +474,40 @@ class SqlStore:
             )
         return rows, found
 
+    def latest_breaches(
+        self, start: int, end: int, now: int, customer: str | None, limit: int
+    ) -> list[tuple[ClockRow, int]]:
+        """The ``limit`` clocks breached in ``[start, end)`` that are latest at ``now`` — late
+        until they stopped, or until ``now`` while they run — with how late (µs): the review's
+        example breaches, in :func:`slakeeper.domain.review.worst_first` order."""
+        c = t.clocks.c
+        breached, _ = _judged(now)
+        conditions = [breached, c.due_at >= start, c.due_at < end]
+        if customer is not None:
+            conditions.append(c.customer == customer)
+        metric_order = case({m: i for i, m in enumerate(METRICS)}, value=c.metric)
+        found: list[tuple[ClockRow, int]] = []
+        for late, stopped in (
+            (c.stopped_at - c.due_at, c.stopped_at.is_not(None)),
+            (now - c.due_at, c.stopped_at.is_(None)),
+        ):
+            stmt = (
+                select(t.clocks, late.label("late"))
+                .where(*conditions, stopped)
+                .order_by(late.desc(), c.ticket, metric_order, c.cycle)
+                .limit(limit)
+            )
+            found.extend((_clock_row(r), int(r[-1])) for r in self.connection.execute(stmt))
+        found.sort(
+            key=lambda x: (
+                -x[1],
+                x[0].clock.ticket,
+                METRICS.index(x[0].clock.metric),
+                x[0].clock.cycle,
+            )
+        )
+        return found[:limit]
+
     def judged_counts(
         self,
         dimensions: Sequence[str],
@@ -464,6 +559,39 @@ class SqlStore:
             .group_by(*(g.element if hasattr(g, "element") else g for g in groups))
         )
         return [tuple(row) for row in self.connection.execute(stmt)]
+
+    def judged_day_counts(
+        self,
+        dimensions: Sequence[str],
+        first: int | None,
+        last: int,
+        customer: str | None,
+        where: Sequence[tuple[str, str]] = (),
+    ) -> list[tuple[Any, ...]] | None:
+        """The kept counts of judged clocks on UTC days ``[first, last)`` (days since the epoch;
+        read only days that are over): rows of (*values, day, outcome, count), as
+        :meth:`judged_counts` gives them; None when a dimension is not kept there (a ticket's
+        channel and assignee)."""
+        if not {*dimensions, *(name for name, _ in where)} <= judged_days.COLUMNS.keys():
+            return None
+        d = t.judged_days.c
+        chosen = [d[judged_days.COLUMNS[name]].label(f"d{i}") for i, name in enumerate(dimensions)]
+        conditions = [d.day < last]
+        if first is not None:
+            conditions.append(d.day >= first)
+        if customer is not None:
+            conditions.append(d.customer == customer)
+        conditions.extend(d[judged_days.COLUMNS[name]] == value for name, value in where)
+        stmt = (
+            select(*chosen, d.day, d.outcome, func.sum(d.n))
+            .where(*conditions)
+            .group_by(*(c.element for c in chosen), d.day, d.outcome)
+            .having(func.sum(d.n) != 0)  # a count every clock has moved away from
+        )
+        return [
+            (*(v or None for v in row[: len(chosen)]), *row[len(chosen) :])
+            for row in self.connection.execute(stmt)
+        ]
 
     def achieved_durations(
         self,

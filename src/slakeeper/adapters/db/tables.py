@@ -106,6 +106,25 @@ clocks = Table(
     Index("ix_clocks_customer", "customer"),
 )
 
+# Judged clocks counted per UTC day and clock dimension: what the compliance report and page
+# read for whole past days instead of the clocks (docs/architecture.md, "reports"). Each clock
+# adds one to the day and outcome it is judged by if nothing more happens to it — met on the day
+# it stopped, breached on its due day (a running clock's breach is counted ahead; a day is read
+# only once it is over). Dimensions without a value are stored as '' (part of the key).
+judged_days = Table(
+    "judged_days",
+    metadata,
+    Column("day", BigInteger, primary_key=True),  # days since 1970-01-01 UTC
+    Column("metric", String(40), primary_key=True),
+    Column("policy", Text, primary_key=True),
+    Column("priority", Text, primary_key=True),
+    Column("group_name", Text, primary_key=True),
+    Column("customer", Text, primary_key=True),
+    Column("service", Text, primary_key=True),
+    Column("outcome", String(10), primary_key=True),  # met | breached
+    Column("n", BigInteger, nullable=False),
+)
+
 alerts = Table(
     "alerts",
     metadata,

@@ -198,23 +198,19 @@ def get_review(
     tz: ZoneQuery = "UTC",
     objective: Annotated[float, Query(ge=0, le=100, description="percent")] = 95.0,
     form: Annotated[str, Query(alias="format", pattern="^(json|html|csv)$")] = "json",
-    at: Annotated[
-        str | None, Query(max_length=64, description="as of (default: the period's end)")
-    ] = None,
 ) -> Any:
-    """The periodic review overall and per customer (a customer-scoped token: its own)."""
+    """The periodic review overall and per customer (a customer-scoped token: its own), as of
+    now: the stored clocks hold every event received, late ones for a closed period included."""
     try:
         zone = load_zone(tz)
     except ValueError as exc:
         raise InvalidInput([Issue("tz", str(exc))]) from None
     try:
-        span = window(period, zone)
+        window(period, zone)
     except ValueError as exc:
         raise InvalidInput([Issue("period", str(exc))]) from None
-    now = span.end if at is None else instant(at, "at", svc.now())
-    scopes = review_report(
-        svc.uow, svc.config, period, zone, Fraction(str(objective)) / 100, now, who.customer
-    )
+    now = svc.now()
+    scopes = review_report(svc.uow, period, zone, Fraction(str(objective)) / 100, now, who.customer)
     if form == "html":
         return HTMLResponse(review_view.as_html(period, tz, scopes, now))
     if form == "csv":

@@ -314,12 +314,11 @@ def review_page(
         share, objective = Fraction(95, 100), "95"
     found = None
     try:
-        span = window(period, zone)
+        window(period, zone)
     except ValueError as exc:
         issues.append(str(exc))
     else:
-        at = min(span.end, now)
-        scopes = review_report(svc.uow, svc.config, period, zone, share, at, who.customer)
+        scopes = review_report(svc.uow, period, zone, share, now, who.customer)
         found = review_view.as_dict(period, tz, scopes)
     return _page(
         "review_page.html.j2",

@@ -1,0 +1,165 @@
+"""The daily counts of judged clocks (``judged_days``) the compliance report reads for whole past
+days: kept equal to the clocks through every way clocks change, and the report that mixes them
+with counts from the clocks equal to the domain's reference for any window, zone and period."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from fractions import Fraction
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from slakeeper.adapters.config_file import parse_document
+from slakeeper.adapters.db import tables as t
+from slakeeper.demo import iter_events
+from slakeeper.domain.config import parse_config
+from slakeeper.domain.events import format_instant
+from slakeeper.domain.review import review, with_timelines
+from slakeeper.entrypoints import review_view
+from slakeeper.entrypoints.serve import EXAMPLE_CONFIG
+from slakeeper.service.evaluate import ticket_facts
+from tests.e2e.conftest import Api
+from tests.e2e.test_reports_api import demo, load, reference
+from tests.factories import records, us
+
+
+def kept(api: Api) -> dict[tuple[Any, ...], int]:
+    """The kept daily counts, without the zero rows left where every clock moved away."""
+    with api.services.uow.read() as store:
+        rows = store.connection.execute(select(t.judged_days))  # type: ignore[attr-defined]
+        return {tuple(r[:-1]): int(r[-1]) for r in rows if r[-1]}
+
+
+def recounted(api: Api) -> dict[tuple[Any, ...], int]:
+    with api.services.uow() as store:
+        store.rebuild_judged_days()
+    return kept(api)
+
+
+def test_the_kept_counts_equal_a_recount_after_events_arrive_out_of_order(api: Api) -> None:
+    doc, events, at = demo()
+    rng = random.Random(5)
+    rest = [e for e in events if e["type"] != "ticket.created"]
+    rng.shuffle(rest)  # late events re-derive their tickets from the start
+    shuffled = [e for e in events if e["type"] == "ticket.created"] + rest
+    assert api.put_config(doc).status_code == 200
+    api.clock.set(at)
+    for i in range(0, len(shuffled), 37):
+        assert api.post_events(shuffled[i : i + 37]).status_code == 200
+    before = kept(api)
+    assert before, "the demo history judges clocks"
+    assert before == recounted(api)
+
+
+def test_the_kept_counts_follow_a_configuration_change(api: Api) -> None:
+    doc, events, at = demo()
+    load(api, doc, events, at)
+    changed = dict(doc)
+    # a different objective re-derives every ticket: other due instants, other outcomes
+    changed["policies"] = [
+        {**p, "targets": {k: dict.fromkeys(v, "2h") for k, v in p.get("targets", {}).items()}}
+        for p in doc["policies"]
+    ]
+    first = kept(api)
+    assert api.put_config(changed).status_code == 200
+    after = kept(api)
+    assert after != first
+    assert after == recounted(api)
+
+
+def test_a_ticket_still_running_past_its_due_day_counts_as_breached_on_that_day(api: Api) -> None:
+    doc, events, at = demo()
+    load(api, doc, events, at)
+    # the report at a later instant: running clocks due before then are breached on their day
+    later = "2026-03-20T09:00:00Z"
+    api.clock.set(later)
+    query = {"by": "metric,period", "period": "day"}
+    assert api.get("/v1/reports/compliance", **query).json() == reference(
+        doc, events, later, **query
+    )
+
+
+ZONES = ("UTC", "Europe/Berlin", "America/Sao_Paulo", "Asia/Kolkata", "Pacific/Chatham")
+DIMENSIONS = ("metric", "policy", "priority", "group", "customer", "service")
+START, END = us("2026-03-01T00:00:00Z"), us("2026-03-13T00:00:00Z")
+
+
+@st.composite
+def queries(draw: st.DrawFn) -> dict[str, str]:
+    query: dict[str, str] = {
+        "by": ",".join(draw(st.lists(st.sampled_from(DIMENSIONS), max_size=2, unique=True))),
+        "tz": draw(st.sampled_from(ZONES)),
+    }
+    if draw(st.booleans()):
+        query["by"] = ",".join(filter(None, [query["by"], "period"]))
+        query["period"] = draw(st.sampled_from(("day", "week", "month")))
+    quarter = 15 * 60 * 1_000_000
+    if draw(st.booleans()):
+        query["from"] = format_instant(
+            START + draw(st.integers(0, (END - START) // quarter)) * quarter
+        )
+    if draw(st.booleans()):
+        query["to"] = format_instant(
+            START + draw(st.integers(0, (END - START) // quarter)) * quarter
+        )
+    if draw(st.booleans()):
+        query["customer"] = draw(st.sampled_from(("acme", "globex", "initech")))
+    return query
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_any_window_zone_and_period_equals_the_reference(api: Api, data: st.DataObject) -> None:
+    doc, events, at = demo()
+    if not api.count("events"):  # one history for every example
+        load(api, doc, events, at)
+    query = data.draw(queries())
+    if not query["by"]:
+        del query["by"]
+    got = api.get("/v1/reports/compliance", **query)
+    assert got.status_code == 200, got.text
+    assert got.json() == reference(doc, events, at, **query)
+
+
+def long_demo() -> tuple[Any, list[dict[str, Any]], str]:
+    """Ten weeks of the demo generator's history: reviews of whole months with earlier ones."""
+    doc = parse_document(EXAMPLE_CONFIG.read_text(), str(EXAMPLE_CONFIG))
+    start = datetime(2026, 1, 5, tzinfo=UTC)
+    events = [dict(e) for e in iter_events(240, seed=8, start=start, days=70)]
+    return doc, events, "2026-03-20T15:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("period", "tz", "as_"),
+    [
+        ("2026-02", "UTC", "admin"),
+        ("2026-02", "Europe/Berlin", "admin"),
+        ("2026-03", "Asia/Kolkata", "admin"),  # the period holds today
+        ("2026-Q1", "America/Sao_Paulo", "admin"),
+        ("2026-02", "Europe/Berlin", "acme"),
+    ],
+)
+def test_the_review_from_the_counts_equals_the_domains(
+    api: Api, period: str, tz: str, as_: str
+) -> None:
+    doc, events, at = long_demo()
+    load(api, doc, events, at)
+    got = api.get(f"/v1/reviews/{period}", tz=tz, objective="90", as_=as_).json()
+    histories: dict[str, Any] = {}
+    facts = ticket_facts(parse_config(doc), records(events), us(at), histories)
+    scopes = review(facts, period, ZoneInfo(tz), Fraction(9, 10), us(at))
+    if as_ != "admin":
+        scopes = [s for s in scopes if s.scope == as_]
+    expected = review_view.as_dict(period, tz, with_timelines(scopes, histories))
+    assert got == expected
+    assert any(s["example_breaches"] for s in got["scopes"])
