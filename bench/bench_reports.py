@@ -142,7 +142,7 @@ def _fill(svc: Services, count: int) -> float:
             c.exec_driver_sql("ANALYZE")
     started = time.perf_counter()
     with svc.uow() as store:
-        store.rebuild_judged_days()
+        store.recount()
     return time.perf_counter() - started
 
 

@@ -18,27 +18,33 @@ from sqlalchemy import select
 from slakeeper.adapters.config_file import parse_document
 from slakeeper.adapters.db import tables as t
 from slakeeper.demo import iter_events
+from slakeeper.domain import reports
 from slakeeper.domain.config import parse_config
 from slakeeper.domain.events import format_instant
 from slakeeper.domain.review import review, with_timelines
+from slakeeper.entrypoints import report_view as view
 from slakeeper.entrypoints import review_view
 from slakeeper.entrypoints.serve import EXAMPLE_CONFIG
 from slakeeper.service.evaluate import ticket_facts
 from tests.e2e.conftest import Api
-from tests.e2e.test_reports_api import demo, load, reference
+from tests.e2e.test_reports_api import _facts, _window, demo, load, reference
 from tests.factories import records, us
 
 
 def kept(api: Api) -> dict[tuple[Any, ...], int]:
-    """The kept daily counts, without the zero rows left where every clock moved away."""
+    """The kept counts (daily and quarter-hourly), without the zero rows left where every clock
+    moved away."""
     with api.services.uow.read() as store:
-        rows = store.connection.execute(select(t.judged_days))  # type: ignore[attr-defined]
-        return {tuple(r[:-1]): int(r[-1]) for r in rows if r[-1]}
+        found = {}
+        for table in (t.judged_days, t.breach_slices):
+            rows = store.connection.execute(select(table))
+            found.update({(table.name, *r[:-1]): int(r[-1]) for r in rows if r[-1]})
+        return found
 
 
 def recounted(api: Api) -> dict[tuple[Any, ...], int]:
     with api.services.uow() as store:
-        store.rebuild_judged_days()
+        store.recount()
     return kept(api)
 
 
@@ -90,6 +96,14 @@ DIMENSIONS = ("metric", "policy", "priority", "group", "customer", "service")
 START, END = us("2026-03-01T00:00:00Z"), us("2026-03-13T00:00:00Z")
 
 
+def instants() -> st.SearchStrategy[str]:
+    """Instants after the demo history's last event, to the second."""
+    last = us("2026-03-12T12:00:00Z")
+    return st.integers(last, last + 2 * 86_400_000_000).map(
+        lambda v: format_instant(v // 1_000_000 * 1_000_000)
+    )
+
+
 @st.composite
 def queries(draw: st.DrawFn) -> dict[str, str]:
     query: dict[str, str] = {
@@ -99,15 +113,12 @@ def queries(draw: st.DrawFn) -> dict[str, str]:
     if draw(st.booleans()):
         query["by"] = ",".join(filter(None, [query["by"], "period"]))
         query["period"] = draw(st.sampled_from(("day", "week", "month")))
-    quarter = 15 * 60 * 1_000_000
-    if draw(st.booleans()):
-        query["from"] = format_instant(
-            START + draw(st.integers(0, (END - START) // quarter)) * quarter
-        )
-    if draw(st.booleans()):
-        query["to"] = format_instant(
-            START + draw(st.integers(0, (END - START) // quarter)) * quarter
-        )
+    minute = 60 * 1_000_000  # windows that start and end within quarter hours and days
+    for name in ("from", "to"):
+        if draw(st.booleans()):
+            query[name] = format_instant(
+                START + draw(st.integers(0, (END - START) // minute)) * minute
+            )
     if draw(st.booleans()):
         query["customer"] = draw(st.sampled_from(("acme", "globex", "initech")))
     return query
@@ -123,6 +134,8 @@ def test_any_window_zone_and_period_equals_the_reference(api: Api, data: st.Data
     doc, events, at = demo()
     if not api.count("events"):  # one history for every example
         load(api, doc, events, at)
+    at = data.draw(instants())  # the report's instant: within a day and a quarter hour
+    api.clock.set(at)
     query = data.draw(queries())
     if not query["by"]:
         del query["by"]
@@ -163,3 +176,63 @@ def test_the_review_from_the_counts_equals_the_domains(
     expected = review_view.as_dict(period, tz, with_timelines(scopes, histories))
     assert got == expected
     assert any(s["example_breaches"] for s in got["scopes"])
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_breaches_by_hour_equal_the_reference(api: Api, data: st.DataObject) -> None:
+    doc, events, at = demo()
+    if not api.count("events"):  # one history for every example
+        load(api, doc, events, at)
+    at = data.draw(instants())
+    api.clock.set(at)
+    query = {k: v for k, v in data.draw(queries()).items() if k in ("tz", "from", "to")}
+    as_ = data.draw(st.sampled_from(("admin", "acme")))
+    got = api.get("/v1/reports/breaches-by-hour", as_=as_, **query)
+    assert got.status_code == 200, got.text
+    facts = _facts(doc, events, at)
+    if as_ == "acme":
+        facts = [f for f in facts if f.attrs.customer == "acme"]
+    start, end = _window(query)
+    items = reports.judged(facts, start, end)
+    expected = view.hour_rows(reports.breaches_by_hour(items, ZoneInfo(query["tz"])))
+    assert got.json() == expected
+
+
+def test_counts_next_to_a_breach_take_the_quarter_hour_apart(api: Api) -> None:
+    """Windows and report instants a second either side of breaches: the quarter hour and the
+    day they fall in are counted from the clocks, not from the kept counts."""
+    doc, events, at = demo()
+    load(api, doc, events, at)
+    later = us(at) + 86_400_000_000
+    facts = _facts(doc, events, format_instant(later))
+    dues = sorted({i.at for i in reports.judged(facts) if i.outcome == reports.BREACHED})
+    running = sorted(c.due_at for f in facts for c in f.clocks if c.due_at and c.due_at > us(at))
+    assert dues, "the demo history has breaches"
+    assert running, "the demo history has clocks due after its last event"
+    second = 1_000_000
+    for due in dues[:: max(1, len(dues) // 8)]:
+        for bound in (due - second, due + second):
+            expected = view.hour_rows(
+                reports.breaches_by_hour(reports.judged(_facts(doc, events, at), None, bound))
+            )
+            got = api.get("/v1/reports/breaches-by-hour", to=format_instant(bound)).json()
+            assert got == expected
+            by_day = {"by": "metric,period", "period": "day", "to": format_instant(bound)}
+            assert api.get("/v1/reports/compliance", **by_day).json() == reference(
+                doc, events, at, **by_day
+            )
+    for due in running[:6]:
+        for now in (due - second, due + second):
+            api.clock.set(format_instant(now))
+            got = api.get("/v1/reports/breaches-by-hour").json()
+            items = reports.judged(_facts(doc, events, format_instant(now)))
+            assert got == view.hour_rows(reports.breaches_by_hour(items))
+            by_day = {"by": "metric,period", "period": "day"}
+            assert api.get("/v1/reports/compliance", **by_day).json() == reference(
+                doc, events, format_instant(now), **by_day
+            )

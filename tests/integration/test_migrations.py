@@ -58,7 +58,16 @@ def schema(engine: Engine) -> dict[str, Any]:
             ],
             "pk": inspector.get_pk_constraint(name),
             "fks": inspector.get_foreign_keys(name),
-            "indexes": sorted(inspector.get_indexes(name), key=lambda i: str(i["name"])),
+            "indexes": sorted(
+                # a partial index's condition is read as a SQL text object: compare its text
+                (
+                    {**i, "dialect_options": {k: str(v) for k, v in i["dialect_options"].items()}}
+                    if "dialect_options" in i
+                    else i
+                    for i in inspector.get_indexes(name)
+                ),
+                key=lambda i: str(i["name"]),
+            ),
             "uniques": sorted(inspector.get_unique_constraints(name), key=lambda u: str(u["name"])),
         }
         for name in sorted(inspector.get_table_names())
@@ -86,7 +95,11 @@ def test_constraint_and_index_names_follow_the_naming_convention(empty_engine: E
         # PostgreSQL lists the index behind a unique constraint too, marked as its duplicate
         indexes = inspector.get_indexes(table.name)
         assert {ix["name"] for ix in indexes if "duplicates_constraint" not in ix} == {
-            ix.name for ix in table.indexes
+            ix.name
+            for ix in table.indexes
+            # SQLite's inspector skips an index on an expression
+            if empty_engine.dialect.name != "sqlite"
+            or all(isinstance(c, Column) for c in ix.expressions)
         }
         assert {uq["name"] for uq in inspector.get_unique_constraints(table.name)} == {
             c.name for c in table.constraints if isinstance(c, UniqueConstraint)
@@ -249,7 +262,7 @@ def test_clocks_stored_before_the_daily_counts_are_counted_by_the_upgrade(
     empty_engine: Engine,
 ) -> None:
     """Revision 0004 counts the clocks already stored into ``judged_days`` by the same rule the
-    store keeps them by: its counts equal a recount by ``rebuild_judged_days``."""
+    store keeps them by: its counts equal a recount by ``SqlStore.recount``."""
     day = 86_400_000_000
     with empty_engine.begin() as connection:
         command.upgrade(alembic_config(connection), "0003")
@@ -287,5 +300,5 @@ def test_clocks_stored_before_the_daily_counts_are_counted_by_the_upgrade(
         (5, "next_response", "", "breached", 1),  # running: ahead, on its due day
     ]
     with empty_engine.begin() as connection:
-        SqlStore(connection).rebuild_judged_days()
+        SqlStore(connection).recount()
         assert [tuple(r) for r in connection.execute(text(read))] == counted

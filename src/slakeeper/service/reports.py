@@ -11,7 +11,7 @@ hours — and each slice is placed in its local period here. Exact, and the same
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
@@ -190,12 +190,44 @@ def satisfaction_report(uow: UnitOfWork, q: ReportQuery) -> list[Satisfaction]:
 def breaches_by_hour_report(uow: UnitOfWork, q: ReportQuery) -> list[list[int]]:
     """Breaches by local weekday and hour of their due instant: 7 × 24."""
     with uow.read() as store:
-        rows = store.judged_counts([], q.now, q.start, q.end, q.customer, SLICE, q.where)
+        rows: list[tuple[str | None, int, int]]
+        if q.where:  # values the kept quarter hours do not hold: count the clocks
+            found = store.judged_counts([], q.now, q.start, q.end, q.customer, SLICE, q.where)
+            rows = [(None, int(s), int(n)) for s, outcome, n in found if outcome == BREACHED]
+        else:
+            rows = _breach_slices(store, q.start, q.end, q.now, q.customer)
+    return _hour_grid(rows, q.zone)
+
+
+def _breach_slices(
+    store: Store, start: int | None, end: int | None, now: int, customer: str | None
+) -> list[tuple[str | None, int, int]]:
+    """Breaches by customer and UTC quarter hour of their due instant in ``[start, end)``: rows
+    of (customer, slice, count) — quarter hours that are over from the kept counts, the window's
+    ragged ends and the quarter hour under way from the clocks."""
+    first = None if start is None else -(-start // SLICE)
+    last = now // SLICE if end is None else min(now // SLICE, end // SLICE)
+    if first is None:
+        first = 0  # the kept counts begin at the epoch
+    pieces: list[tuple[int | None, int | None]] = [(start, end)]
+    rows: list[tuple[str | None, int, int]] = []
+    if first < last:
+        rows = store.breach_slice_counts(first, last, customer)
+        pieces = [(start, first * SLICE), (last * SLICE, end)]
+    for a, b in pieces:
+        if a is not None and b is not None and a >= b:
+            continue
+        found = store.judged_counts(["customer"], now, a, b, customer, SLICE, ())
+        rows.extend((c, int(s), int(n)) for c, s, outcome, n in found if outcome == BREACHED)
+    return rows
+
+
+def _hour_grid(rows: Iterable[tuple[str | None, int, int]], zone: ZoneInfo) -> list[list[int]]:
+    """Rows of (customer, slice, breaches) by local weekday and hour: 7 × 24."""
     grid = [[0] * 24 for _ in range(7)]
-    for slice_, outcome, count in rows:
-        if outcome == "breached":
-            day, hour = _hour_of_week(q.zone, int(slice_))
-            grid[day][hour] += int(count)
+    for _, slice_, n in rows:
+        day, hour = _hour_of_week(zone, slice_)
+        grid[day][hour] += n
     return grid
 
 
@@ -249,7 +281,7 @@ def review_report(
     q = ReportQuery(dims, kind, zone, before[0].start, w.end, now, customer)
     with uow.read() as store:
         counted = _judged_counts(store, q, dims, local)
-        hourly = store.judged_counts(["customer"], now, w.start, w.end, customer, SLICE, ())
+        hourly = _breach_slices(store, w.start, w.end, now, customer)
         scopes = sorted({row[0] for row in counted if row[0] is not None})
         if customer is None:
             scopes.insert(0, OVERALL)
@@ -300,7 +332,7 @@ def review_report(
 
 def _scope_counts(
     counted: Sequence[tuple[Any, ...]],
-    hourly: Sequence[tuple[Any, ...]],
+    hourly: Sequence[tuple[str | None, int, int]],
     breaches: list[Example],
     w: Window,
     before: Sequence[Window],
@@ -308,7 +340,7 @@ def _scope_counts(
     zone: ZoneInfo,
 ) -> ScopeCounts:
     """One scope's counts from rows of (customer, metric, policy, group, instant, outcome, n)
-    and of (customer, slice, outcome, n)."""
+    and of (customer, slice, breaches)."""
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     metrics: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
     policies: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
@@ -321,11 +353,6 @@ def _scope_counts(
             metrics[(metric,)][side] += int(n)
             policies[(policy,)][side] += int(n)
             groups[(group,)][side] += int(n)
-    grid = [[0] * 24 for _ in range(7)]
-    for _, slice_, outcome, n in hourly:
-        if outcome == BREACHED:
-            day, hour = _hour_of_week(zone, int(slice_))
-            grid[day][hour] += int(n)
 
     def rows(counts: dict[Key, list[int]]) -> list[ComplianceRow]:
         return [ComplianceRow(key, met, breached) for key, (met, breached) in _ordered(counts)]
@@ -335,6 +362,6 @@ def _scope_counts(
         [(p.label, ComplianceRow((), *totals[p.label])) for p in [*before, w]],
         rows(policies),
         rows(groups),
-        grid,
+        _hour_grid(hourly, zone),
         breaches,
     )

@@ -8,7 +8,6 @@ commits. Rows are mapped to plain values explicitly; the store knows nothing of 
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -36,7 +35,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import BigInteger as BigIntegerType
 
-from slakeeper.adapters.db import judged_days
+from slakeeper.adapters.db import kept_counts
 from slakeeper.adapters.db import tables as t
 from slakeeper.adapters.db.engine import is_sqlite
 from slakeeper.domain.clocks import Clock
@@ -320,7 +319,7 @@ class SqlStore:
         self, tickets: Sequence[str], rows: list[ClockRow], version: int | None
     ) -> None:
         """All clocks of ``tickets`` become ``rows``."""
-        with self._judged_days_kept([*tickets, *(r.clock.ticket for r in rows)]):
+        with self._counts_kept([*tickets, *(r.clock.ticket for r in rows)]):
             if tickets:
                 # one cached statement run per ticket: an expanding IN list is re-rendered per call
                 self.connection.execute(
@@ -330,58 +329,47 @@ class SqlStore:
 
     def upsert_clocks(self, rows: list[ClockRow], version: int | None) -> None:
         """Insert or overwrite these clocks (by ticket, metric and cycle)."""
-        with self._judged_days_kept([r.clock.ticket for r in rows]):
+        with self._counts_kept([r.clock.ticket for r in rows]):
             self._upsert(
                 t.clocks, [_clock_values(r, version) for r in rows], ("ticket", "metric", "cycle")
             )
 
     def delete_clocks(self, keys: Sequence[tuple[str, str, int]]) -> None:
         c = t.clocks.c
-        with self._judged_days_kept([ticket for ticket, _, _ in keys]):
+        with self._counts_kept([ticket for ticket, _, _ in keys]):
             for ticket, metric, cycle in keys:
                 self.connection.execute(
                     delete(t.clocks).where(c.ticket == ticket, c.metric == metric, c.cycle == cycle)
                 )
 
     @contextmanager
-    def _judged_days_kept(self, tickets: Sequence[str]) -> Iterator[None]:
-        """Keep ``judged_days`` equal to the clocks while the block changes the clocks of
-        ``tickets``: what they counted before is taken away, what they count after is added."""
+    def _counts_kept(self, tickets: Sequence[str]) -> Iterator[None]:
+        """Keep the judged-clock counts (``kept_counts``) equal to the clocks while the block
+        changes the clocks of ``tickets``: what they counted before is taken away, what they
+        count after is added."""
         unique = sorted(set(tickets))
         if not unique:
             yield
             return
         c = t.clocks.c
         condition = c.ticket == unique[0] if len(unique) == 1 else self._one_of(c.ticket, unique)
-        before = self._judged_tally(condition)
+        before = [tuple(r) for r in self.connection.execute(kept_counts.counted(condition))]
         yield
-        after = self._judged_tally(condition)
-        for key, n in before.items():
-            after[key] -= n
-        changes = [  # in key order, so concurrent writers lock the rows in the same order
-            {**dict(zip(judged_days.KEY, key, strict=True)), "n": n}
-            for key, n in sorted(after.items())
-            if n
-        ]
-        self._upsert(t.judged_days, changes, judged_days.KEY, adding=True)
+        after = [tuple(r) for r in self.connection.execute(kept_counts.counted(condition))]
+        days, slices = kept_counts.changes(before, after)
+        self._upsert(t.judged_days, days, kept_counts.DAY_KEY, adding=True)
+        self._upsert(t.breach_slices, slices, kept_counts.SLICE_KEY, adding=True)
 
-    def _judged_tally(self, condition: Any) -> Counter[tuple[Any, ...]]:
-        return Counter(
-            {
-                tuple(r[:-1]): int(r[-1])
-                for r in self.connection.execute(judged_days.counted(condition))
-            }
-        )
-
-    def rebuild_judged_days(self) -> int:
-        """Count ``judged_days`` afresh from every clock (after rows were written around the
-        store, or to check the kept counts); returns the number of rows written."""
-        self.connection.execute(delete(t.judged_days))
-        counted = judged_days.counted(true())
-        result = self.connection.execute(
-            insert(t.judged_days).from_select([*judged_days.KEY, "n"], counted)
-        )
-        return int(result.rowcount)
+    def recount(self) -> None:
+        """Count the kept judged-clock counts afresh from every clock (after rows were written
+        around the store, or to check the kept ones)."""
+        counts = kept_counts.counted(true()).subquery()
+        for table, key, rows in (
+            (t.judged_days, kept_counts.DAY_KEY, kept_counts.by_day(counts)),
+            (t.breach_slices, kept_counts.SLICE_KEY, kept_counts.breaches(counts)),
+        ):
+            self.connection.execute(delete(table))
+            self.connection.execute(insert(table).from_select([*key, "n"], rows))
 
     def clocks(
         self, f: ClockFilter, after: tuple[str, int, int] | None, limit: int
@@ -474,30 +462,71 @@ class SqlStore:
             )
         return rows, found
 
+    def breach_slice_counts(
+        self, first: int, last: int, customer: str | None
+    ) -> list[tuple[str | None, int, int]]:
+        """The kept counts of breaches in the UTC quarter hours ``[first, last)`` (quarter hours
+        since the epoch; read only those that are over): rows of (customer, slice, count)."""
+        b = t.breach_slices.c
+        conditions = [b.slice >= first, b.slice < last, b.n != 0]
+        if customer is not None:
+            conditions.append(b.customer == customer)
+        stmt = select(b.customer, b.slice, b.n).where(*conditions)
+        return [(r[0] or None, int(r[1]), int(r[2])) for r in self.connection.execute(stmt)]
+
     def latest_breaches(
         self, start: int, end: int, now: int, customer: str | None, limit: int
     ) -> list[tuple[ClockRow, int]]:
         """The ``limit`` clocks breached in ``[start, end)`` that are latest at ``now`` — late
-        until they stopped, or until ``now`` while they run — with how late (µs): the review's
-        example breaches, in :func:`slakeeper.domain.review.worst_first` order."""
+        until they stopped, or until ``now`` while they run — with how late (µs), in
+        :func:`slakeeper.domain.review.worst_first` order: the review's example breaches.
+
+        Stopped breaches are read down the lateness index (the periods before and after are
+        stepped over: a walk of a few times ``limit`` rows per period the store holds), running
+        ones up the due instants of the clocks without a stop; each until ``limit`` are found
+        and every clock tied with the last of them, so the order among ties is settled here.
+        """
         c = t.clocks.c
-        breached, _ = _judged(now)
-        conditions = [breached, c.due_at >= start, c.due_at < end]
-        if customer is not None:
-            conditions.append(c.customer == customer)
-        metric_order = case({m: i for i, m in enumerate(METRICS)}, value=c.metric)
+        scope = [c.customer == customer] if customer is not None else []
+        lateness = c.stopped_at - c.due_at
+
+        def later_stop(tie: int) -> Any:
+            return lateness >= tie
+
+        def earlier_due(tie: int) -> Any:
+            return c.due_at <= now - tie
+
+        stopped = (
+            lateness,
+            # the due instant as an expression: no planner reads the period's clocks by it and
+            # sorts them, rather than walk the lateness index
+            [
+                c.breached.is_(True),
+                lateness.is_not(None),
+                c.due_at + 0 >= start,
+                c.due_at + 0 < end,
+            ],
+            lateness.desc(),
+            later_stop,
+        )
+        running = (
+            now - c.due_at,
+            [
+                c.stopped_at.is_(None),
+                c.due_at >= start,
+                c.due_at < min(end, now),
+                or_(c.breached.is_(True), c.status.in_(("active", "paused"))),
+            ],
+            c.due_at,
+            earlier_due,
+        )
         found: list[tuple[ClockRow, int]] = []
-        for late, stopped in (
-            (c.stopped_at - c.due_at, c.stopped_at.is_not(None)),
-            (now - c.due_at, c.stopped_at.is_(None)),
-        ):
-            stmt = (
-                select(t.clocks, late.label("late"))
-                .where(*conditions, stopped)
-                .order_by(late.desc(), c.ticket, metric_order, c.cycle)
-                .limit(limit)
-            )
-            found.extend((_clock_row(r), int(r[-1])) for r in self.connection.execute(stmt))
+        for late, conditions, order, tied in (stopped, running):
+            stmt = select(t.clocks, late.label("late")).where(*conditions, *scope)
+            rows = list(self.connection.execute(stmt.order_by(order).limit(limit)))
+            if len(rows) == limit:
+                rows = list(self.connection.execute(stmt.where(tied(rows[-1][-1]))))
+            found.extend((_clock_row(r), int(r[-1])) for r in rows)
         found.sort(
             key=lambda x: (
                 -x[1],
@@ -572,16 +601,16 @@ class SqlStore:
         read only days that are over): rows of (*values, day, outcome, count), as
         :meth:`judged_counts` gives them; None when a dimension is not kept there (a ticket's
         channel and assignee)."""
-        if not {*dimensions, *(name for name, _ in where)} <= judged_days.COLUMNS.keys():
+        if not {*dimensions, *(name for name, _ in where)} <= kept_counts.COLUMNS.keys():
             return None
         d = t.judged_days.c
-        chosen = [d[judged_days.COLUMNS[name]].label(f"d{i}") for i, name in enumerate(dimensions)]
+        chosen = [d[kept_counts.COLUMNS[name]].label(f"d{i}") for i, name in enumerate(dimensions)]
         conditions = [d.day < last]
         if first is not None:
             conditions.append(d.day >= first)
         if customer is not None:
             conditions.append(d.customer == customer)
-        conditions.extend(d[judged_days.COLUMNS[name]] == value for name, value in where)
+        conditions.extend(d[kept_counts.COLUMNS[name]] == value for name, value in where)
         stmt = (
             select(*chosen, d.day, d.outcome, func.sum(d.n))
             .where(*conditions)

@@ -101,16 +101,34 @@ clocks = Table(
     Column("next_check_at", BigInteger, nullable=True),
     Index("ix_clocks_status_due_at", "status", "due_at"),
     Index("ix_clocks_next_check_at", "next_check_at"),
-    Index("ix_clocks_stopped_at", "stopped_at"),
     Index("ix_clocks_due_at", "due_at"),
     Index("ix_clocks_customer", "customer"),
 )
+# how late a stopped clock stopped, overall and per customer: the review's latest breaches are
+# read down these instead of sorting every breach of the period
+Index("ix_clocks_lateness", clocks.c.stopped_at - clocks.c.due_at)
+Index("ix_clocks_customer_lateness", clocks.c.customer, clocks.c.stopped_at - clocks.c.due_at)
+# the stop instants of stopped clocks (reports' windows), and the due instants of the clocks
+# still running (the review's running breaches): two partial indexes, so neither is taken for
+# the other's work
+Index(
+    "ix_clocks_stopped_at",
+    clocks.c.stopped_at,
+    sqlite_where=clocks.c.stopped_at.is_not(None),
+    postgresql_where=clocks.c.stopped_at.is_not(None),
+)
+Index(
+    "ix_clocks_running_due_at",
+    clocks.c.due_at,
+    sqlite_where=clocks.c.stopped_at.is_(None),
+    postgresql_where=clocks.c.stopped_at.is_(None),
+)
 
-# Judged clocks counted per UTC day and clock dimension: what the compliance report and page
-# read for whole past days instead of the clocks (docs/architecture.md, "reports"). Each clock
-# adds one to the day and outcome it is judged by if nothing more happens to it — met on the day
-# it stopped, breached on its due day (a running clock's breach is counted ahead; a day is read
-# only once it is over). Dimensions without a value are stored as '' (part of the key).
+# The kept counts of judged clocks (adapters/db/kept_counts.py): what the reports and the review
+# read for whole past days and quarter hours instead of the clocks (docs/architecture.md). Each
+# clock counts by the outcome it is judged by if nothing more happens to it — met when it stopped,
+# breached at its due instant (a running clock's breach is counted ahead; a day or quarter hour
+# is read only once it is over). Dimensions without a value are stored as '' (part of the key).
 judged_days = Table(
     "judged_days",
     metadata,
@@ -122,6 +140,14 @@ judged_days = Table(
     Column("customer", Text, primary_key=True),
     Column("service", Text, primary_key=True),
     Column("outcome", String(10), primary_key=True),  # met | breached
+    Column("n", BigInteger, nullable=False),
+)
+
+breach_slices = Table(
+    "breach_slices",
+    metadata,
+    Column("slice", BigInteger, primary_key=True),  # quarter hours since 1970-01-01 UTC
+    Column("customer", Text, primary_key=True),
     Column("n", BigInteger, nullable=False),
 )
 
