@@ -36,7 +36,7 @@ def kept(api: Api) -> dict[tuple[Any, ...], int]:
     moved away."""
     with api.services.uow.read() as store:
         found = {}
-        for table in (t.judged_days, t.breach_slices):
+        for table in (t.judged_days, t.ticket_judged_days, t.breach_slices):
             rows = store.connection.execute(select(table))
             found.update({(table.name, *r[:-1]): int(r[-1]) for r in rows if r[-1]})
         return found
@@ -92,7 +92,16 @@ def test_a_ticket_still_running_past_its_due_day_counts_as_breached_on_that_day(
 
 
 ZONES = ("UTC", "Europe/Berlin", "America/Sao_Paulo", "Asia/Kolkata", "Pacific/Chatham")
-DIMENSIONS = ("metric", "policy", "priority", "group", "customer", "service")
+DIMENSIONS = (
+    "metric",
+    "policy",
+    "priority",
+    "group",
+    "customer",
+    "service",
+    "channel",
+    "assignee",
+)
 START, END = us("2026-03-01T00:00:00Z"), us("2026-03-13T00:00:00Z")
 
 
@@ -121,6 +130,8 @@ def queries(draw: st.DrawFn) -> dict[str, str]:
             )
     if draw(st.booleans()):
         query["customer"] = draw(st.sampled_from(("acme", "globex", "initech")))
+    if draw(st.booleans()):
+        query["channel"] = draw(st.sampled_from(("email", "chat")))
     return query
 
 

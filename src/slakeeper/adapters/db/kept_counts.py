@@ -1,7 +1,8 @@
-"""The kept counts of judged clocks: per UTC day and clock dimension (``tables.judged_days``) and
-breaches per UTC quarter hour and customer (``tables.breach_slices``) — how a clock row is
-counted there, as SQL the store runs over the clocks it is about to change and has changed, and
-over every clock when it counts afresh.
+"""The kept counts of judged clocks: per UTC day and clock dimension (``tables.judged_days``), per
+UTC day and ticket dimension (``tables.ticket_judged_days``) and breaches per UTC quarter hour and
+customer (``tables.breach_slices``) — how a clock row is counted there, as SQL the store runs
+over the clocks (with their tickets) it is about to change and has changed, and over every clock
+when it counts afresh.
 
 A clock is counted by the outcome it will be judged by if nothing more happens to it: met when it
 stopped unbreached; breached at its due instant when it is flagged breached or still running
@@ -22,44 +23,64 @@ from slakeeper.adapters.db import tables as t
 
 SLICE = 15 * 60 * 1_000_000  # µs: a quarter hour
 PER_DAY = 96  # quarter hours
-DIMENSIONS = ("metric", "policy", "priority", "group_name", "customer", "service")
-DAY_KEY = ("day", *DIMENSIONS, "outcome")
+DIMENSIONS = (  # of a counted clock: its own, then its ticket's
+    "metric",
+    "policy",
+    "priority",
+    "group_name",
+    "customer",
+    "service",
+    "channel",
+    "assignee",
+)
+DAY_KEY = ("day", *DIMENSIONS[:6], "outcome")
+TICKET_DAY_KEY = ("day", "metric", "customer", "channel", "assignee", "outcome")
 SLICE_KEY = ("slice", "customer")
-# report dimensions held in judged_days (a ticket's channel and assignee are not: reports by
-# those count the clocks)
+# report dimensions each daily table holds, and their columns: the clock's own in judged_days;
+# the metric, the customer and the ticket's channel and assignee in ticket_judged_days
 COLUMNS = {
-    "metric": "metric",
-    "policy": "policy",
-    "priority": "priority",
-    "group": "group_name",
-    "customer": "customer",
-    "service": "service",
+    "judged_days": {
+        "metric": "metric",
+        "policy": "policy",
+        "priority": "priority",
+        "group": "group_name",
+        "customer": "customer",
+        "service": "service",
+    },
+    "ticket_judged_days": {
+        "metric": "metric",
+        "customer": "customer",
+        "channel": "channel",
+        "assignee": "assignee",
+    },
 }
 
 
 def counted(condition: Any) -> Select[Any]:
     """What the clocks matching ``condition`` count, by quarter hour: rows of (slice,
     *DIMENSIONS, outcome, n), a dimension without a value as ''."""
-    c = t.clocks.c
+    c, k = t.clocks.c, t.tickets.c
     breached = or_(c.breached.is_(True), c.status.in_(("active", "paused")))
     met = and_(c.status == "achieved", c.breached.is_(False))
     at = case((breached, c.due_at), else_=c.stopped_at)
     columns = [
         (at // SLICE).label("slice"),
-        *(func.coalesce(c[name], "").label(name) for name in DIMENSIONS),
+        *(func.coalesce(c[name], "").label(name) for name in DIMENSIONS[:6]),
+        *(func.coalesce(k[name], "").label(name) for name in DIMENSIONS[6:]),
         case((breached, literal("breached")), else_=literal("met")).label("outcome"),
     ]
     return (
         select(*columns, func.count().label("n"))
+        .select_from(t.clocks.join(t.tickets, k.id == c.ticket))
         .where(or_(breached, met), at.is_not(None), condition)
         .group_by(*(column.element for column in columns))
     )
 
 
-def by_day(counts: Any) -> Select[Any]:
-    """``counts`` (a subquery of :func:`counted`) as judged_days rows."""
+def by_day(counts: Any, key: tuple[str, ...]) -> Select[Any]:
+    """``counts`` (a subquery of :func:`counted`) as daily rows of ``key``."""
     day = (counts.c.slice // PER_DAY).label("day")
-    keys = [day, *(counts.c[name] for name in DIMENSIONS), counts.c.outcome]
+    keys = [day, *(counts.c[name] for name in key[1:])]
     return select(*keys, func.sum(counts.c.n)).group_by(day, *keys[1:])
 
 
@@ -71,18 +92,29 @@ def breaches(counts: Any) -> Select[Any]:
 
 def changes(
     before: Iterable[tuple[Any, ...]], after: Iterable[tuple[Any, ...]]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The rows to add to judged_days and to breach_slices when clocks that counted ``before``
-    (rows of :func:`counted`) count ``after``: in key order, so concurrent writers lock the
-    rows in the same order."""
-    days: Counter[tuple[Any, ...]] = Counter()
-    slices: Counter[tuple[Any, ...]] = Counter()
+) -> list[tuple[str, tuple[str, ...], list[dict[str, Any]]]]:
+    """What to add to each kept table — (table, key, rows) — when clocks that counted
+    ``before`` (rows of :func:`counted`) count ``after``: in key order, so concurrent writers
+    lock the rows in the same order."""
+    kept: dict[tuple[str, tuple[str, ...]], Counter[tuple[Any, ...]]] = {
+        ("judged_days", DAY_KEY): Counter(),
+        ("ticket_judged_days", TICKET_DAY_KEY): Counter(),
+        ("breach_slices", SLICE_KEY): Counter(),
+    }
+    days, by_ticket, slices = kept.values()
     for rows, sign in ((before, -1), (after, 1)):
-        for slice_, *dimensions, outcome, n in rows:
-            days[(slice_ // PER_DAY, *dimensions, outcome)] += sign * n
+        for slice_, *dims, outcome, n in rows:
+            metric, _, _, _, customer, _, channel, assignee = dims
+            day = slice_ // PER_DAY
+            days[(day, *dims[:6], outcome)] += sign * n
+            by_ticket[(day, metric, customer, channel, assignee, outcome)] += sign * n
             if outcome == "breached":
-                slices[(slice_, dimensions[4])] += sign * n
-    return (
-        [{**dict(zip(DAY_KEY, k, strict=True)), "n": n} for k, n in sorted(days.items()) if n],
-        [{**dict(zip(SLICE_KEY, k, strict=True)), "n": n} for k, n in sorted(slices.items()) if n],
-    )
+                slices[(slice_, customer)] += sign * n
+    return [
+        (
+            table,
+            key,
+            [{**dict(zip(key, k, strict=True)), "n": n} for k, n in sorted(c.items()) if n],
+        )
+        for (table, key), c in kept.items()
+    ]

@@ -295,7 +295,8 @@ class SqlStore:
             }
             for r in rows
         ]
-        self._upsert(t.tickets, values, ("id",))
+        with self._counts_kept([r.id for r in rows]):  # a ticket's channel and assignee count
+            self._upsert(t.tickets, values, ("id",))
 
     def open_tickets(self) -> dict[str, int]:
         """Tickets not closed, with their stored event counts: what a new configuration re-derives
@@ -356,16 +357,20 @@ class SqlStore:
         before = [tuple(r) for r in self.connection.execute(kept_counts.counted(condition))]
         yield
         after = [tuple(r) for r in self.connection.execute(kept_counts.counted(condition))]
-        days, slices = kept_counts.changes(before, after)
-        self._upsert(t.judged_days, days, kept_counts.DAY_KEY, adding=True)
-        self._upsert(t.breach_slices, slices, kept_counts.SLICE_KEY, adding=True)
+        for table, key, rows in kept_counts.changes(before, after):
+            self._upsert(t.metadata.tables[table], rows, key, adding=True)
 
     def recount(self) -> None:
         """Count the kept judged-clock counts afresh from every clock (after rows were written
         around the store, or to check the kept ones)."""
         counts = kept_counts.counted(true()).subquery()
         for table, key, rows in (
-            (t.judged_days, kept_counts.DAY_KEY, kept_counts.by_day(counts)),
+            (t.judged_days, kept_counts.DAY_KEY, kept_counts.by_day(counts, kept_counts.DAY_KEY)),
+            (
+                t.ticket_judged_days,
+                kept_counts.TICKET_DAY_KEY,
+                kept_counts.by_day(counts, kept_counts.TICKET_DAY_KEY),
+            ),
             (t.breach_slices, kept_counts.SLICE_KEY, kept_counts.breaches(counts)),
         ):
             self.connection.execute(delete(table))
@@ -599,18 +604,21 @@ class SqlStore:
     ) -> list[tuple[Any, ...]] | None:
         """The kept counts of judged clocks on UTC days ``[first, last)`` (days since the epoch;
         read only days that are over): rows of (*values, day, outcome, count), as
-        :meth:`judged_counts` gives them; None when a dimension is not kept there (a ticket's
-        channel and assignee)."""
-        if not {*dimensions, *(name for name, _ in where)} <= kept_counts.COLUMNS.keys():
+        :meth:`judged_counts` gives them — from the daily table that holds every dimension
+        asked for (``kept_counts.COLUMNS``), None when neither does."""
+        asked = {*dimensions, *(name for name, _ in where)}
+        table = next((n for n, held in kept_counts.COLUMNS.items() if asked <= held.keys()), None)
+        if table is None:
             return None
-        d = t.judged_days.c
-        chosen = [d[kept_counts.COLUMNS[name]].label(f"d{i}") for i, name in enumerate(dimensions)]
+        columns = kept_counts.COLUMNS[table]
+        d = t.metadata.tables[table].c
+        chosen = [d[columns[name]].label(f"d{i}") for i, name in enumerate(dimensions)]
         conditions = [d.day < last]
         if first is not None:
             conditions.append(d.day >= first)
         if customer is not None:
             conditions.append(d.customer == customer)
-        conditions.extend(d[kept_counts.COLUMNS[name]] == value for name, value in where)
+        conditions.extend(d[columns[name]] == value for name, value in where)
         stmt = (
             select(*chosen, d.day, d.outcome, func.sum(d.n))
             .where(*conditions)

@@ -143,6 +143,18 @@ judged_days = Table(
     Column("n", BigInteger, nullable=False),
 )
 
+ticket_judged_days = Table(
+    "ticket_judged_days",
+    metadata,
+    Column("day", BigInteger, primary_key=True),  # days since 1970-01-01 UTC
+    Column("metric", String(40), primary_key=True),
+    Column("customer", Text, primary_key=True),
+    Column("channel", Text, primary_key=True),  # the ticket's
+    Column("assignee", Text, primary_key=True),  # the ticket's
+    Column("outcome", String(10), primary_key=True),  # met | breached
+    Column("n", BigInteger, nullable=False),
+)
+
 breach_slices = Table(
     "breach_slices",
     metadata,

@@ -1,6 +1,7 @@
-"""Reports: judged clocks counted per UTC day and clock dimension (``judged_days``) and breaches
-per UTC quarter hour and customer (``breach_slices``), so the compliance report, the dashboard
-and the review read counts for whole past days and quarter hours instead of every clock.
+"""Reports: judged clocks counted per UTC day and clock dimension (``judged_days``), per UTC day
+and ticket dimension (``ticket_judged_days``), and breaches per UTC quarter hour and customer
+(``breach_slices``), so the compliance report, the dashboard and the review read counts for
+whole past days and quarter hours instead of every clock.
 
 Revision ID: 0004
 Revises: 0003
@@ -25,12 +26,15 @@ depends_on: str | Sequence[str] | None = None
 
 _JUDGED = """
 SELECT
-    CASE WHEN breached OR status IN ('active', 'paused') THEN due_at ELSE stopped_at END AS at,
-    metric, policy, COALESCE(priority, '') AS priority, COALESCE(group_name, '') AS group_name,
-    COALESCE(customer, '') AS customer, COALESCE(service, '') AS service,
-    CASE WHEN breached OR status IN ('active', 'paused') THEN 'breached' ELSE 'met' END AS outcome
-FROM clocks
-WHERE breached OR status IN ('active', 'paused', 'achieved')
+    CASE WHEN breached OR c.status IN ('active', 'paused') THEN due_at ELSE stopped_at END AS at,
+    metric, policy, COALESCE(c.priority, '') AS priority,
+    COALESCE(c.group_name, '') AS group_name, COALESCE(c.customer, '') AS customer,
+    COALESCE(c.service, '') AS service, COALESCE(k.channel, '') AS channel,
+    COALESCE(k.assignee, '') AS assignee,
+    CASE WHEN breached OR c.status IN ('active', 'paused') THEN 'breached' ELSE 'met' END
+        AS outcome
+FROM clocks AS c JOIN tickets AS k ON k.id = c.ticket
+WHERE breached OR c.status IN ('active', 'paused', 'achieved')
 """
 _FILL_DAYS = f"""
 INSERT INTO judged_days (day, metric, policy, priority, group_name, customer, service, outcome, n)
@@ -38,6 +42,13 @@ SELECT at / 86400000000, metric, policy, priority, group_name, customer, service
 FROM ({_JUDGED}) AS judged
 WHERE at IS NOT NULL
 GROUP BY at / 86400000000, metric, policy, priority, group_name, customer, service, outcome
+"""
+_FILL_TICKET_DAYS = f"""
+INSERT INTO ticket_judged_days (day, metric, customer, channel, assignee, outcome, n)
+SELECT at / 86400000000, metric, customer, channel, assignee, outcome, COUNT(*)
+FROM ({_JUDGED}) AS judged
+WHERE at IS NOT NULL
+GROUP BY at / 86400000000, metric, customer, channel, assignee, outcome
 """
 _FILL_SLICES = f"""
 INSERT INTO breach_slices (slice, customer, n)
@@ -62,12 +73,23 @@ def upgrade() -> None:
         sa.Column("n", sa.BigInteger(), nullable=False),
     )
     op.create_table(
+        "ticket_judged_days",
+        sa.Column("day", sa.BigInteger(), primary_key=True),
+        sa.Column("metric", sa.String(40), primary_key=True),
+        sa.Column("customer", sa.Text(), primary_key=True),
+        sa.Column("channel", sa.Text(), primary_key=True),
+        sa.Column("assignee", sa.Text(), primary_key=True),
+        sa.Column("outcome", sa.String(10), primary_key=True),
+        sa.Column("n", sa.BigInteger(), nullable=False),
+    )
+    op.create_table(
         "breach_slices",
         sa.Column("slice", sa.BigInteger(), primary_key=True),
         sa.Column("customer", sa.Text(), primary_key=True),
         sa.Column("n", sa.BigInteger(), nullable=False),
     )
     op.execute(_FILL_DAYS)
+    op.execute(_FILL_TICKET_DAYS)
     op.execute(_FILL_SLICES)
     # reports' windows by stop instant, and the review's latest breaches: stopped ones by how
     # late they stopped, running ones by due instant
@@ -100,4 +122,5 @@ def downgrade() -> None:
     op.drop_index("ix_clocks_stopped_at", "clocks")
     op.create_index("ix_clocks_stopped_at", "clocks", ["stopped_at"])
     op.drop_table("breach_slices")
+    op.drop_table("ticket_judged_days")
     op.drop_table("judged_days")
