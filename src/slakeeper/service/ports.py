@@ -74,7 +74,7 @@ class Store(Protocol):
     def judged_counts(
         self,
         dimensions: Sequence[str],
-        now: int,
+        now: int | None,
         start: int | None,
         end: int | None,
         customer: str | None,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from functools import cache, lru_cache
+from itertools import pairwise
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -87,43 +88,74 @@ def _judged_counts(
     """Judged clocks counted by ``dims``, by outcome and (given ``local``, the period namer) by an
     instant within one local period: rows of (*values, instant, outcome, count).
 
-    Whole UTC days that are over, and lie within one local period, are read from the kept daily
-    counts; the rest of the window — its ragged ends, today, and the days a local period starts
-    within — is counted from the clocks by quarter hour. Reports by a ticket's channel or
-    assignee count the clocks throughout.
+    Read from the kept daily counts where they hold ``dims``: a UTC day that lies whole within
+    the window, before now and within one local period is taken as kept. A day cut by the
+    window's ends, by now or by the start of a local period is split at those instants; every
+    piece but the longest is counted from the clocks (as the kept counts count them), and the
+    longest is the day's kept count less the others — so a Berlin week, which starts at 23:00
+    UTC on a Sunday, costs one hour of clocks, and today costs its hours still to come.
     """
+    bucket = SLICE if local else None
 
-    def from_clocks(start: int | None, end: int | None) -> list[tuple[Any, ...]]:
-        bucket = SLICE if local else None
-        found = store.judged_counts(dims, q.now, start, end, q.customer, bucket, q.where)
+    def from_clocks(start: int | None, end: int | None, now: int | None) -> list[tuple[Any, ...]]:
+        found = store.judged_counts(dims, now, start, end, q.customer, bucket, q.where)
         return [(*values, s * SLICE, outcome, n) for *values, s, outcome, n in found]
 
-    first = None if q.start is None else -(-q.start // DAY)
-    last = q.now // DAY if q.end is None else min(q.now // DAY, q.end // DAY)
-    daily = None
-    if first is None or first < last:
-        daily = store.judged_day_counts(dims, first, last, q.customer, q.where)
-    if daily is None:  # a window within a day, or dimensions the daily counts do not keep
-        return from_clocks(q.start, q.end)
-    rows: list[tuple[Any, ...]] = []
-    split: set[int] = set()
+    def wanted(start: int, end: int) -> bool:
+        return (
+            (q.start is None or q.start <= start)
+            and (q.end is None or end <= q.end)
+            and end <= q.now
+        )
+
+    upto = q.now if q.end is None else min(q.now, q.end)
+    first = None if q.start is None else q.start // DAY
+    daily = store.judged_day_counts(dims, first, upto // DAY + 1, q.customer, q.where)
+    if daily is None:  # dimensions the kept counts do not hold together
+        return from_clocks(q.start, q.end, q.now)
+    days: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for *values, day, outcome, n in daily:
-        if local and local(day * DAY) != local((day + 1) * DAY - 1):
-            split.add(day)  # a local period starts within this UTC day
-        else:
-            rows.append((*values, day * DAY, outcome, n))
-    pieces: list[tuple[int | None, int | None]] = []
-    if q.start is not None and first is not None and q.start < first * DAY:
-        pieces.append((q.start, first * DAY))
-    for day in sorted(split):
-        if pieces and pieces[-1][1] == day * DAY:
-            pieces[-1] = (pieces[-1][0], (day + 1) * DAY)
-        else:
-            pieces.append((day * DAY, (day + 1) * DAY))
-    pieces.append((last * DAY, q.end))
-    for start, end in pieces:
-        rows.extend(from_clocks(start, end))
+        days[day].append((tuple(values), outcome, int(n)))
+    rows: list[tuple[Any, ...]] = []
+    for day, kept in days.items():
+        lo, hi = day * DAY, (day + 1) * DAY
+        cuts = {c for c in (q.start, q.end, q.now) if c is not None and lo < c < hi}
+        if local and local(lo) != local(hi - SLICE):
+            cuts.update(_period_starts(local, lo, hi))
+        pieces = list(pairwise([lo, *sorted(cuts), hi]))
+        longest = max(pieces, key=lambda p: p[1] - p[0])
+        counted: Counter[tuple[Any, ...]] = Counter()
+        for start, end in pieces:
+            if (start, end) == longest:
+                continue
+            for *values, at, outcome, n in from_clocks(start, end, None):
+                counted[(tuple(values), outcome)] += n
+                if wanted(start, end):
+                    rows.append((*values, at, outcome, n))
+        if wanted(*longest):
+            for values, outcome, n in kept:
+                rest = n - counted[(values, outcome)]
+                if rest:
+                    rows.append((*values, longest[0], outcome, rest))
     return rows
+
+
+def _period_starts(local: Callable[[int], str], lo: int, hi: int) -> list[int]:
+    """The instants in ``(lo, hi)`` where a local period starts (at a quarter hour: every zone's
+    offset is a whole number of them), by bisection."""
+    found: list[int] = []
+    at = lo
+    while local(at) != local(hi - SLICE):
+        left, right = at // SLICE, hi // SLICE - 1  # a period other than at's starts by right
+        while right - left > 1:
+            middle = (left + right) // 2
+            if local(middle * SLICE) == local(at):
+                left = middle
+            else:
+                right = middle
+        at = right * SLICE
+        found.append(at)
+    return found
 
 
 def times_report(uow: UnitOfWork, q: ReportQuery, metric: str) -> list[Summary]:

@@ -56,12 +56,22 @@ COLUMNS = {
 }
 
 
+def judged(now: int | None = None) -> tuple[Any, Any]:
+    """(breached, met) as conditions on a clock row (docs/metrics.md): met when it stopped in
+    time; breached once its due instant passed unmet — at ``now`` a running row is brought
+    forward; without ``now``, as the kept counts count it: a running row's breach ahead.
+    Either way it is judged at its due instant when breached and at its stop when met."""
+    c = t.clocks.c
+    live = c.status.in_(("active", "paused"))
+    ahead = live if now is None else and_(live, c.due_at < now)
+    return or_(c.breached.is_(True), ahead), and_(c.status == "achieved", c.breached.is_(False))
+
+
 def counted(condition: Any) -> Select[Any]:
     """What the clocks matching ``condition`` count, by quarter hour: rows of (slice,
     *DIMENSIONS, outcome, n), a dimension without a value as ''."""
     c, k = t.clocks.c, t.tickets.c
-    breached = or_(c.breached.is_(True), c.status.in_(("active", "paused")))
-    met = and_(c.status == "achieved", c.breached.is_(False))
+    breached, met = judged()
     at = case((breached, c.due_at), else_=c.stopped_at)
     columns = [
         (at // SLICE).label("slice"),

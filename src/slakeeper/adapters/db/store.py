@@ -440,7 +440,7 @@ class SqlStore:
         """Clocks judged in ``[start, end)`` (met when they stopped, breached at their due
         instant), and their tickets: what the periodic review folds."""
         c = t.clocks.c
-        breached, met = _judged(now)
+        breached, met = kept_counts.judged(now)
         conditions = [
             or_(
                 and_(breached, c.due_at >= start, c.due_at < end),
@@ -520,7 +520,7 @@ class SqlStore:
                 c.stopped_at.is_(None),
                 c.due_at >= start,
                 c.due_at < min(end, now),
-                or_(c.breached.is_(True), c.status.in_(("active", "paused"))),
+                kept_counts.judged()[0],  # breached by now: due before it
             ],
             c.due_at,
             earlier_due,
@@ -545,7 +545,7 @@ class SqlStore:
     def judged_counts(
         self,
         dimensions: Sequence[str],
-        now: int,
+        now: int | None,
         start: int | None,
         end: int | None,
         customer: str | None,
@@ -558,10 +558,11 @@ class SqlStore:
 
         A clock is judged met when it stopped unbreached, breached once its due instant passed
         (docs/metrics.md); the window selects by that instant, through the indexes on the due
-        and stop instants.
+        and stop instants. Without ``now`` the clocks are counted as the kept counts count them
+        (a running clock's breach ahead, at its due instant).
         """
         c, k = t.clocks.c, t.tickets.c
-        breached, met = _judged(now)
+        breached, met = kept_counts.judged(now)
         judged_at = case((breached, c.due_at), else_=c.stopped_at)
         chosen = _dimension_columns(dimensions)
         slice_ = (judged_at // bucket).label("slice") if bucket else literal(0).label("slice")
@@ -720,7 +721,7 @@ class SqlStore:
         is judged breached, met when it has a judged clock and none breached; a ticket with no
         judged clock is left out (docs/metrics.md)."""
         c, k = t.clocks.c, t.tickets.c
-        breached, met = _judged(now)
+        breached, met = kept_counts.judged(now)
 
         def any_clock(condition: Any) -> Any:
             return (
@@ -1125,15 +1126,6 @@ def _dimension_columns(dimensions: Sequence[str]) -> list[Any]:
         "assignee": k.assignee,
     }
     return [columns[d].label(f"d{i}") for i, d in enumerate(dimensions)]
-
-
-def _judged(now: int) -> tuple[Any, Any]:
-    """(breached, met) as conditions on a clock row at ``now`` (docs/metrics.md): breached once
-    its due instant passed unmet — a running row is brought forward — met when it stopped in time."""
-    c = t.clocks.c
-    live = c.status.in_(("active", "paused"))
-    breached = or_(c.breached.is_(True), and_(live, c.due_at < now))
-    return breached, and_(c.status == "achieved", c.breached.is_(False))
 
 
 def _new_alert_row(alert_id: int, r: NewAlert) -> AlertRow:
