@@ -26,6 +26,7 @@ from slakeeper.entrypoints import report_view as view
 from slakeeper.entrypoints import review_view
 from slakeeper.entrypoints.serve import EXAMPLE_CONFIG
 from slakeeper.service.evaluate import ticket_facts
+from slakeeper.service.reports import _period_starts
 from tests.e2e.conftest import Api
 from tests.e2e.test_reports_api import _facts, _window, demo, load, reference
 from tests.factories import records, us
@@ -247,3 +248,16 @@ def test_counts_next_to_a_breach_take_the_quarter_hour_apart(api: Api) -> None:
             assert api.get("/v1/reports/compliance", **by_day).json() == reference(
                 doc, events, format_instant(now), **by_day
             )
+
+
+def test_every_period_start_within_a_day_is_found() -> None:
+    """Two periods can start within one UTC day (a short local day near UTC): both are cuts."""
+    quarter = 15 * 60 * 1_000_000
+    day = 96 * quarter
+    starts = [day + 3 * quarter, day + 90 * quarter]
+
+    def local(at: int) -> str:
+        return str(sum(at >= s for s in starts))
+
+    assert _period_starts(local, day, 2 * day) == starts
+    assert _period_starts(local, 0, day) == []
