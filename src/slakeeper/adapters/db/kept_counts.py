@@ -34,10 +34,11 @@ DIMENSIONS = (  # of a counted clock: its own, then its ticket's
     "assignee",
 )
 DAY_KEY = ("day", *DIMENSIONS[:6], "outcome")
-TICKET_DAY_KEY = ("day", "metric", "customer", "channel", "assignee", "outcome")
+TICKET_DAY_KEY = ("day", "customer", "channel", "assignee", "outcome")
 SLICE_KEY = ("slice", "customer")
 # report dimensions each daily table holds, and their columns: the clock's own in judged_days;
-# the metric, the customer and the ticket's channel and assignee in ticket_judged_days
+# the customer and the ticket's channel and assignee in ticket_judged_days (the dashboard's
+# compliance by channel or assignee for a customer or all; with a metric too, the clocks count)
 COLUMNS = {
     "judged_days": {
         "metric": "metric",
@@ -48,7 +49,6 @@ COLUMNS = {
         "service": "service",
     },
     "ticket_judged_days": {
-        "metric": "metric",
         "customer": "customer",
         "channel": "channel",
         "assignee": "assignee",
@@ -114,10 +114,10 @@ def changes(
     days, by_ticket, slices = kept.values()
     for rows, sign in ((before, -1), (after, 1)):
         for slice_, *dims, outcome, n in rows:
-            metric, _, _, _, customer, _, channel, assignee = dims
+            _, _, _, _, customer, _, channel, assignee = dims
             day = slice_ // PER_DAY
             days[(day, *dims[:6], outcome)] += sign * n
-            by_ticket[(day, metric, customer, channel, assignee, outcome)] += sign * n
+            by_ticket[(day, customer, channel, assignee, outcome)] += sign * n
             if outcome == "breached":
                 slices[(slice_, customer)] += sign * n
     return [

@@ -147,7 +147,6 @@ ticket_judged_days = Table(
     "ticket_judged_days",
     metadata,
     Column("day", BigInteger, primary_key=True),  # days since 1970-01-01 UTC
-    Column("metric", String(40), primary_key=True),
     Column("customer", Text, primary_key=True),
     Column("channel", Text, primary_key=True),  # the ticket's
     Column("assignee", Text, primary_key=True),  # the ticket's

@@ -1,5 +1,5 @@
 """Reports: judged clocks counted per UTC day and clock dimension (``judged_days``), per UTC day
-and ticket dimension (``ticket_judged_days``), and breaches per UTC quarter hour and customer
+and the ticket's channel and assignee (``ticket_judged_days``), and breaches per UTC quarter hour and customer
 (``breach_slices``), so the compliance report, the dashboard and the review read counts for
 whole past days and quarter hours instead of every clock.
 
@@ -44,11 +44,11 @@ WHERE at IS NOT NULL
 GROUP BY at / 86400000000, metric, policy, priority, group_name, customer, service, outcome
 """
 _FILL_TICKET_DAYS = f"""
-INSERT INTO ticket_judged_days (day, metric, customer, channel, assignee, outcome, n)
-SELECT at / 86400000000, metric, customer, channel, assignee, outcome, COUNT(*)
+INSERT INTO ticket_judged_days (day, customer, channel, assignee, outcome, n)
+SELECT at / 86400000000, customer, channel, assignee, outcome, COUNT(*)
 FROM ({_JUDGED}) AS judged
 WHERE at IS NOT NULL
-GROUP BY at / 86400000000, metric, customer, channel, assignee, outcome
+GROUP BY at / 86400000000, customer, channel, assignee, outcome
 """
 _FILL_SLICES = f"""
 INSERT INTO breach_slices (slice, customer, n)
@@ -75,7 +75,6 @@ def upgrade() -> None:
     op.create_table(
         "ticket_judged_days",
         sa.Column("day", sa.BigInteger(), primary_key=True),
-        sa.Column("metric", sa.String(40), primary_key=True),
         sa.Column("customer", sa.Text(), primary_key=True),
         sa.Column("channel", sa.Text(), primary_key=True),
         sa.Column("assignee", sa.Text(), primary_key=True),
