@@ -286,7 +286,11 @@ def run(quick: bool = False) -> Section:
             finally:
                 svc.engine.dispose()
     report.notes.append(
-        "Median of three runs, in process. pandas: the same month's compliance by metric from the same clock rows already in a DataFrame (loading not timed)."
+        "Median of three runs, in process. pandas: the same month's compliance by metric from the same clock rows already in a DataFrame (loading not timed). "
+        "By metric, the month's whole UTC days are read from the kept daily counts (judged_days); "
+        "by day in Berlin, each day also counts the hour or two of it that falls in the UTC day "
+        "before from the clocks. Counted from the clocks alone (before the kept counts), the "
+        "monthly report took 0.36 s on PostgreSQL and 3.65 s on SQLite."
     )
     pages.notes.append(
         "Median of five requests through the ASGI app in process (server time, no network). "

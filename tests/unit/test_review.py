@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from slakeeper.domain.config import parse_config
-from slakeeper.domain.review import earlier, review, window, with_timelines
+from slakeeper.domain.periods import earlier, window
+from slakeeper.domain.review import review, with_timelines
 from slakeeper.service.evaluate import ticket_facts
 from tests.factories import config, records, us
 from tests.unit.test_reports import AT, facts, history

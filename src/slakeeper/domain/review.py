@@ -7,15 +7,14 @@ policies and groups, the hours that breach most, and example breaches. Built fro
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from slakeeper.domain.clocks import Clock
 from slakeeper.domain.events import COMMENT, CREATED, CSAT, Event
+from slakeeper.domain.periods import Window, earlier, window
 from slakeeper.domain.policy import METRICS
 from slakeeper.domain.reports import (
     BREACHED,
@@ -27,53 +26,7 @@ from slakeeper.domain.reports import (
     judged,
 )
 
-_US = 1_000_000
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 OVERALL = "overall"
-
-
-@dataclass(frozen=True, slots=True)
-class Window:
-    label: str  # "2026-10" or "2026-Q4"
-    start: int  # µs, the period's first instant in its zone
-    end: int  # µs, the next period's first instant
-
-
-def _instant(year: int, month: int, zone: ZoneInfo) -> int:
-    moment = datetime(year, month, 1, tzinfo=zone)
-    return int(moment.timestamp()) * _US
-
-
-def window(label: str, zone: ZoneInfo) -> Window:
-    """The month (``2026-10``) or quarter (``2026-Q4``) ``label`` in ``zone``."""
-    month = _MONTH.match(label)
-    quarter = _QUARTER.match(label)
-    if month and 1 <= int(month.group(2)) <= 12:
-        year, first, length = int(month.group(1)), int(month.group(2)), 1
-    elif quarter:
-        year, first, length = int(quarter.group(1)), 3 * int(quarter.group(2)) - 2, 3
-    else:
-        raise ValueError(f"period {label!r}: write a month (2026-10) or a quarter (2026-Q4)")
-    end_year, end_month = divmod(first - 1 + length, 12)
-    return Window(
-        label, _instant(year, first, zone), _instant(year + end_year, end_month + 1, zone)
-    )
-
-
-def earlier(w: Window, zone: ZoneInfo, count: int) -> list[Window]:
-    """The ``count`` periods of the same kind before ``w``, oldest first."""
-    out: list[Window] = []
-    label = w.label
-    for _ in range(count):
-        if "Q" in label:
-            year, q = int(label[:4]), int(label[-1])
-            label = f"{year - 1}-Q4" if q == 1 else f"{year}-Q{q - 1}"
-        else:
-            year, month = int(label[:4]), int(label[5:])
-            label = f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
-        out.append(window(label, zone))
-    return out[::-1]
 
 
 @dataclass(frozen=True, slots=True)

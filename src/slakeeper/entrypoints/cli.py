@@ -290,7 +290,8 @@ def review_command(
     from fractions import Fraction
 
     from slakeeper.domain.events import Event
-    from slakeeper.domain.review import review, window, with_timelines
+    from slakeeper.domain.periods import window
+    from slakeeper.domain.review import review, with_timelines
     from slakeeper.entrypoints import review_view as view
     from slakeeper.service.evaluate import ticket_facts
 

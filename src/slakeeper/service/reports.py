@@ -20,6 +20,7 @@ from itertools import pairwise
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from slakeeper.domain.periods import Window, earlier, window
 from slakeeper.domain.reports import (
     BREACHED,
     MET,
@@ -35,11 +36,8 @@ from slakeeper.domain.review import (
     Example,
     ScopeCounts,
     ScopeReview,
-    Window,
-    earlier,
     example_tickets,
     scope_review,
-    window,
     with_timelines,
 )
 from slakeeper.service.derive import stored_event

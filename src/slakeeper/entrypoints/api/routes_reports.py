@@ -15,7 +15,7 @@ from slakeeper.domain import reports
 from slakeeper.domain.calendar_spec import load_zone
 from slakeeper.domain.errors import InvalidInput, Issue
 from slakeeper.domain.events import MAX_TEXT
-from slakeeper.domain.review import window
+from slakeeper.domain.periods import window
 from slakeeper.entrypoints import report_view as view
 from slakeeper.entrypoints import review_view
 from slakeeper.entrypoints.api.deps import PrincipalDep, ServicesDep, instant

@@ -23,8 +23,8 @@ from slakeeper.domain.calendar_spec import load_zone
 from slakeeper.domain.durations import parse_duration
 from slakeeper.domain.errors import InvalidInput
 from slakeeper.domain.events import BadEvent, format_instant, parse_instant
+from slakeeper.domain.periods import earlier, window
 from slakeeper.domain.reports import ComplianceRow, period_of
-from slakeeper.domain.review import earlier, window
 from slakeeper.entrypoints import report_view as view
 from slakeeper.entrypoints import review_view
 from slakeeper.entrypoints.explain_view import explanation_dict
