@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slakeeper.domain.alerts import parse_alerts, parse_escalations
+from slakeeper.domain.availability_config import KEYS as AVAILABILITY_KEYS
+from slakeeper.domain.availability_config import AvailabilityConfig, parse_availability
 from slakeeper.domain.calendar import BusinessCalendar
 from slakeeper.domain.calendar_spec import ALWAYS
 from slakeeper.domain.channels import (
@@ -44,6 +46,7 @@ _TOP_KEYS = (
     "notify",
     "outbound",
     "ticket_link",
+    *AVAILABILITY_KEYS,
 )
 _POLICY_KEYS = (
     "name",
@@ -72,6 +75,7 @@ class SlaConfig:
     notify: Route | None = None  # warnings and breaches of policies without their own route
     outbound: str | None = None  # the channel that receives actions changing the ticket
     ticket_link: str | None = None  # a URL with {ticket}
+    availability: AvailabilityConfig = field(default_factory=AvailabilityConfig)
 
     @property
     def policies(self) -> tuple[Policy, ...]:
@@ -106,6 +110,7 @@ def parse_config(document: object) -> SlaConfig:
         else:
             issues.append(Issue("outbound", "the name of the channel of the help desk"))
     link = parse_link(document.get("ticket_link"), issues)
+    availability = parse_availability(document, issues)
     replies = document.get("system_replies_count", False)
     if not isinstance(replies, bool):
         issues.append(Issue("system_replies_count", f"{replies!r} must be true or false"))
@@ -127,6 +132,7 @@ def parse_config(document: object) -> SlaConfig:
         notify,
         outbound if isinstance(outbound, str) else None,
         link,
+        availability,
     )
 
 
