@@ -207,3 +207,23 @@ class AlertFilter:
     delivery: str | None = None  # alerts with a delivery in this status (dead: the dead letters)
     fired_after: int | None = None
     fired_before: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentChange:
+    incident: str
+    at: int
+    author: str
+    reason: str
+    before: Mapping[str, Any]  # the changed fields as they were (API form)
+    after: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class StatementRow:
+    customer: str
+    period: str
+    version: int
+    issued_at: int
+    reason: str
+    body: Mapping[str, Any]

@@ -37,6 +37,7 @@ from sqlalchemy.types import BigInteger as BigIntegerType
 
 from slakeeper.adapters.db import kept_counts
 from slakeeper.adapters.db import tables as t
+from slakeeper.adapters.db.availability_store import AvailabilityStore
 from slakeeper.adapters.db.engine import is_sqlite
 from slakeeper.domain.clocks import Clock
 from slakeeper.domain.policy import METRICS
@@ -114,7 +115,7 @@ def _upsert_statement(
     )
 
 
-class SqlStore:
+class SqlStore(AvailabilityStore):
     """Reads and writes within the unit of work's transaction."""
 
     def __init__(self, connection: Connection) -> None:

@@ -223,3 +223,59 @@ api_tokens = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("revoked_at", BigInteger, nullable=True),
 )
+
+
+# -- availability (SPEC §7) --------------------------------------------------------------------
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("service", Text, nullable=False),
+    Column("components", Text, nullable=False),  # JSON list
+    Column("impact", String(40), nullable=False),
+    Column("start_at", BigInteger, nullable=False),
+    Column("end_at", BigInteger, nullable=True),  # NULL: still open
+    Column("title", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Index("ix_incidents_service_start_at", "service", "start_at"),
+)
+
+# every change of an incident after it was recorded: what it was, what it became, who and why
+incident_changes = Table(
+    "incident_changes",
+    metadata,
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("incident", Text, ForeignKey("incidents.id"), nullable=False, index=True),
+    Column("at", BigInteger, nullable=False),
+    Column("author", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("before", Text, nullable=False),  # JSON of the changed fields
+    Column("after", Text, nullable=False),
+)
+
+# good and total events per interval (probe results: 1/1 up, 0/1 down, 0/0 unknown)
+measurements = Table(
+    "measurements",
+    metadata,
+    Column("service", Text, primary_key=True),
+    Column("start_at", BigInteger, primary_key=True),
+    Column("end_at", BigInteger, nullable=False),
+    Column("good", BigInteger, nullable=False),
+    Column("total", BigInteger, nullable=False),
+)
+
+# issued monthly statements: version 1 when the month closed, later versions restate it
+statements = Table(
+    "statements",
+    metadata,
+    Column("customer", Text, primary_key=True),
+    Column("period", String(16), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("issued_at", BigInteger, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("body", Text, nullable=False),  # JSON
+)

@@ -18,6 +18,7 @@ from slakeeper.bootstrap import Services
 from slakeeper.entrypoints.api import (
     errors,
     routes_alerts,
+    routes_availability,
     routes_clocks,
     routes_config,
     routes_events,
@@ -149,6 +150,7 @@ def create_app(services: Services) -> FastAPI:
         routes_clocks,
         routes_alerts,
         routes_reports,
+        routes_availability,
         routes_system,
     ):
         app.include_router(module.router)
