@@ -224,3 +224,43 @@ def test_the_review_page_of_a_period(page: Any, site: Site) -> None:
     page.fill("input[name=period]", "2026-13")
     page.click("form.filters button")
     assert "write a month" in page.inner_text("ul.issues")
+
+
+def test_availability_bars_burn_down_and_credits(page: Any, site: Site) -> None:
+    from zoneinfo import ZoneInfo
+
+    from slakeeper.domain.availability import Incident
+    from slakeeper.domain.periods import containing, earlier
+    from slakeeper.service.availability import record_incident
+
+    utc = ZoneInfo("UTC")
+    last = earlier(containing(site.svc.now(), "month", utc), utc, 1)[0]
+    day = 86_400_000_000
+    outage = Incident(
+        "UI-1", "compute", last.start + 2 * day, last.start + 2 * day + 9 * 3_600_000_000, "major"
+    )
+    record_incident(site.svc.uow, site.svc.config, outage, site.svc.now(), "browser test")
+    login(page, site, "admin")
+    page.click("text=Availability")
+    page.select_option("select[name=service]", "compute")
+    page.fill("input[name=period]", last.label)
+    page.click("form.filters button")
+    assert f"compute — compute-monthly ({last.label})" in page.inner_text(
+        "#availability-summary h2"
+    )
+    assert page.locator("svg.uptime rect.breached").count() == 1  # the day of the outage
+    assert page.locator("svg.uptime rect.met").count() >= 27
+    assert page.locator("svg.burn polyline.budget").count() == 1
+    assert page.inner_text("#uptime").startswith("98.")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "availability_page.png"), full_page=True)
+    page.click("text=Statements")
+    page.fill("input[name=period]", last.label)
+    page.click("form.filters button")
+    table = page.inner_text("#credits")
+    assert "acme" in table
+    assert "issued" in table
+    assert "200.00 EUR" in table  # compute at 98.8%: 25% of 800
+    page.screenshot(path=str(ARTIFACTS / "statements_page.png"), full_page=True)
+    page.goto(site.base + "/ui/statements?period=2026-Q4")
+    assert "monthly" in page.inner_text("ul.issues")

@@ -26,6 +26,7 @@ from slakeeper.entrypoints.api import (
     routes_system,
 )
 from slakeeper.entrypoints.web import routes as web_routes
+from slakeeper.entrypoints.web import routes_availability as web_availability
 
 WEB_STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
 
@@ -156,6 +157,7 @@ def create_app(services: Services) -> FastAPI:
         app.include_router(module.router)
     app.include_router(routes_reports.reviews)
     app.include_router(web_routes.router)
+    app.include_router(web_availability.router)
     app.mount("/ui/static", StaticFiles(directory=WEB_STATIC), name="static")
     app.add_middleware(BodyLimit, limit=services.settings.max_body_bytes)
     return app

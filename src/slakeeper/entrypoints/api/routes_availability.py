@@ -181,6 +181,13 @@ def post_measurements(
     return {"stored": add_measurements(svc.uow, svc.config, service, slices, now)}
 
 
+def _span(us: int) -> str:
+    minutes = us // 60_000_000
+    if minutes % 1440 == 0:
+        return f"{minutes // 1440}d"
+    return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
+
+
 def report_out(r: Report) -> dict[str, Any]:
     """An objective's report as JSON: exact ratios as fractions, percentages floored."""
 
@@ -213,7 +220,7 @@ def report_out(r: Report) -> dict[str, Any]:
             else str(round(float(r.budget.remaining_ratio) * 100, 3)),
         },
         "burn_rates": {
-            f"{back // 60_000_000}m": None if rate is None else str(round(float(rate), 3))
+            _span(back): None if rate is None else str(round(float(rate), 3))
             for back, rate in r.burn.items()
         },
         "projected_uptime_pct": pct(r.projected),
