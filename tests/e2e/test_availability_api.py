@@ -68,6 +68,7 @@ def test_an_objectives_report_is_exact(api: Api) -> None:
     down_days = [d["day"] for d in got["days"] if d["uptime_pct"] != "100"]
     assert down_days == ["2026-10-06", "2026-10-14"]
     assert len(got["days"]) == 31
+    assert [s["kind"] for s in got["signals"]] == ["budget_exhausted"]  # 60 of 44.46 minutes
 
 
 def test_incidents_replay_conflict_and_bad_input(api: Api) -> None:

@@ -36,7 +36,7 @@ import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from types import MappingProxyType
@@ -52,8 +52,10 @@ from slakeeper.domain.availability import (
     Objective,
     RollingWindow,
 )
+from slakeeper.domain.availability_alerts import WORKBOOK, AlertRules, BurnRule
 from slakeeper.domain.calendar_spec import WEEKDAYS, load_zone
 from slakeeper.domain.credits import Contract, ServiceTerms, Tier
+from slakeeper.domain.durations import parse_duration
 from slakeeper.domain.errors import Issue
 from slakeeper.domain.periods import UNITS
 
@@ -68,6 +70,7 @@ _OBJECTIVE_KEYS = (
     "maintenance",
     "unknown",
     "weights",
+    "alerts",
 )
 _MAINTENANCE_KEYS = ("name", "start", "end", "every", "at", "minutes", "timezone", "from", "until")
 _CONTRACT_KEYS = ("customer", "currency", "minimum", "claim_days", "start", "end", "services")
@@ -84,6 +87,7 @@ class Service:
     components: tuple[str, ...] = ()
     objectives: tuple[Objective, ...] = ()
     maintenance: tuple[Maintenance, ...] = ()
+    alerts: Mapping[str, AlertRules] = field(default_factory=dict)  # by objective name
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +95,10 @@ class AvailabilityConfig:
     services: Mapping[str, Service] = field(default_factory=dict)
     contracts: Mapping[str, Contract] = field(default_factory=dict)  # by customer
     weights: Mapping[str, Fraction] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+
+    def alert_rules(self, objective: Objective) -> AlertRules:
+        found = self.services.get(objective.service)
+        return found.alerts.get(objective.name, AlertRules()) if found else AlertRules()
 
     def objective(self, service: str, name: str | None = None) -> Objective | None:
         """The service's objective ``name`` (its first when None)."""
@@ -290,10 +298,14 @@ def _services(
             if _name(c, f"{where}.components[{j}]", issues)
         )
         objectives = []
+        alerts: dict[str, AlertRules] = {}
         for j, spec in enumerate(_list(item.get("objectives"), f"{where}.objectives", issues)):
             got = _objective(spec, name, f"{where}.objectives[{j}]", weights, issues)
             if got is not None:
                 objectives.append(got)
+                rules = _alert_rules(spec.get("alerts"), f"{where}.objectives[{j}].alerts", issues)
+                if rules is not None:
+                    alerts[got.name] = rules
         names = [o.name for o in objectives]
         if len(set(names)) != len(names):
             issues.append(Issue(f"{where}.objectives", "two objectives have the same name"))
@@ -302,7 +314,7 @@ def _services(
             for j, spec in enumerate(_list(item.get("maintenance"), f"{where}.maintenance", issues))
             if (m := _maintenance(spec, name, f"{where}.maintenance[{j}]", issues)) is not None
         )
-        out[name] = Service(name, components, tuple(objectives), windows)
+        out[name] = Service(name, components, tuple(objectives), windows, MappingProxyType(alerts))
     return out
 
 
@@ -343,6 +355,46 @@ def _objective(
         str(unknown),
         MappingProxyType(own),
     )
+
+
+def _alert_rules(value: object, where: str, issues: list[Issue]) -> AlertRules | None:
+    """``alerts: {burn_rates: [{budget: 2%, long: 1h, short: 5m, severity: page}, ...],
+    budget_exhausted: true, credit_tiers: true}`` (absent: the SRE workbook's table; a day is
+    written 24h)."""
+    if value is None:
+        return None
+    if not _mapping(value, where, ("burn_rates", "budget_exhausted", "credit_tiers"), issues):
+        return None
+    assert isinstance(value, Mapping)
+    flags = {}
+    for key in ("budget_exhausted", "credit_tiers"):
+        flag = value.get(key, True)
+        if not isinstance(flag, bool):
+            issues.append(Issue(f"{where}.{key}", f"{flag!r} must be true or false"))
+        flags[key] = flag is True
+    rules: tuple[BurnRule, ...] = WORKBOOK
+    if "burn_rates" in value:
+        found = []
+        for i, rule in enumerate(_list(value["burn_rates"], f"{where}.burn_rates", issues)):
+            here = f"{where}.burn_rates[{i}]"
+            if not _mapping(rule, here, ("budget", "long", "short", "severity"), issues):
+                continue
+            budget = share(rule.get("budget"), f"{here}.budget", issues)
+            spans = []
+            for key in ("long", "short"):
+                try:
+                    spans.append(parse_duration(rule.get(key)) // timedelta(microseconds=1))
+                except (ValueError, TypeError) as exc:
+                    issues.append(Issue(f"{here}.{key}", f"{rule.get(key)!r}: {exc}"))
+            severity = rule.get("severity", "page")
+            if severity not in ("page", "ticket"):
+                issues.append(Issue(f"{here}.severity", f"{severity!r}: use page or ticket"))
+            if len(spans) == 2 and spans[1] >= spans[0]:
+                issues.append(Issue(f"{here}.short", "must be shorter than long"))
+            if budget is not None and len(spans) == 2 and spans[1] < spans[0]:
+                found.append(BurnRule(budget, spans[0], spans[1], str(severity)))
+        rules = tuple(found)
+    return AlertRules(rules, flags["budget_exhausted"], flags["credit_tiers"])
 
 
 def _window(

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from slakeeper.domain.availability import (
+    LOOKBACKS,
     CalendarWindow,
     Incident,
     Objective,
@@ -24,6 +25,7 @@ from slakeeper.domain.availability import (
     measure,
     report,
 )
+from slakeeper.domain.availability_alerts import Signal, signals
 from slakeeper.domain.availability_config import AvailabilityConfig
 from slakeeper.domain.credits import Contract, ServiceTerms, Statement, statement
 from slakeeper.domain.errors import InvalidInput, Issue
@@ -199,7 +201,23 @@ def availability_report(
             if objective.method == "time"
             else store.measurements_between(service, min(w.start, now - LOOKBACK), w.end)
         )
-    return report(objective, found, slices, config.maintenance, w, now)
+    lookbacks = sorted({*LOOKBACKS, *config.alert_rules(objective).lookbacks})
+    return report(objective, found, slices, config.maintenance, w, now, lookbacks)
+
+
+def objective_signals(uow: UnitOfWork, cache: ConfigCache, r: Report) -> list[Signal]:
+    """What the report's objective warns about now: burn rates, an exhausted budget, and the
+    credit tiers of the contracts judged by it that the projection would cross."""
+    with uow.read() as store:
+        config = require_config(cache, store).config.availability
+    o = r.objective
+    contracts = [
+        (c.customer, t.tiers)
+        for c in config.contracts.values()
+        for t in c.services
+        if t.service == o.service and t.objective == o.name
+    ]
+    return signals(r, config.alert_rules(o), contracts)
 
 
 def _no_objective(config: AvailabilityConfig, service: str, name: str | None) -> str:

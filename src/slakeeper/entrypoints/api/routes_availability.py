@@ -3,12 +3,14 @@ an objective's report, and customers' monthly statements with their credits."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from slakeeper.domain.availability import Incident, Report, Slice, floor_percent
+from slakeeper.domain.availability_alerts import Signal, span_label
 from slakeeper.domain.errors import InvalidInput, Issue
 from slakeeper.domain.events import MAX_TEXT, format_instant
 from slakeeper.entrypoints.api.deps import PrincipalDep, ServicesDep, WriterDep, instant
@@ -20,6 +22,7 @@ from slakeeper.service.availability import (
     change_incident,
     incident_with_changes,
     incidents,
+    objective_signals,
     record_incident,
     statements,
 )
@@ -181,15 +184,9 @@ def post_measurements(
     return {"stored": add_measurements(svc.uow, svc.config, service, slices, now)}
 
 
-def _span(us: int) -> str:
-    minutes = us // 60_000_000
-    if minutes % 1440 == 0:
-        return f"{minutes // 1440}d"
-    return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
-
-
-def report_out(r: Report) -> dict[str, Any]:
-    """An objective's report as JSON: exact ratios as fractions, percentages floored."""
+def report_out(r: Report, found: Sequence[Signal] = ()) -> dict[str, Any]:
+    """An objective's report as JSON: exact ratios as fractions, percentages floored, and the
+    signals that hold (burn rates, budget, credit tiers)."""
 
     def pct(value: Any, places: int = 5) -> str | None:
         return None if value is None else floor_percent(value, places)
@@ -220,11 +217,15 @@ def report_out(r: Report) -> dict[str, Any]:
             else str(round(float(r.budget.remaining_ratio) * 100, 3)),
         },
         "burn_rates": {
-            _span(back): None if rate is None else str(round(float(rate), 3))
+            span_label(back): None if rate is None else str(round(float(rate), 3))
             for back, rate in r.burn.items()
         },
         "projected_uptime_pct": pct(r.projected),
         "days": [{"day": day, "uptime_pct": pct(m.ratio)} for day, m in r.days],
+        "signals": [
+            {"kind": x.kind, "key": x.key, "severity": x.severity, "message": x.message}
+            for x in found
+        ],
     }
 
 
@@ -242,11 +243,12 @@ def get_availability(
     default) over a calendar period (default: the current one) or its rolling days."""
     try:
         found = availability_report(svc.uow, svc.config, service, objective, period, svc.now())
+        now_signals = objective_signals(svc.uow, svc.config, found)
     except ValueError as exc:
         if isinstance(exc, InvalidInput):
             raise
         raise InvalidInput([Issue("period", str(exc))]) from None
-    return report_out(found)
+    return report_out(found, now_signals)
 
 
 def statement_out(s: IssuedStatement) -> dict[str, Any]:

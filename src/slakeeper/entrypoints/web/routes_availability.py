@@ -16,7 +16,11 @@ from slakeeper.domain.errors import InvalidInput
 from slakeeper.domain.periods import earlier, label_of, window
 from slakeeper.entrypoints.api.routes_availability import report_out, statement_out
 from slakeeper.entrypoints.web.routes import _login_first, _page, _svc, _who
-from slakeeper.service.availability import availability_report, statements
+from slakeeper.service.availability import (
+    availability_report,
+    objective_signals,
+    statements,
+)
 from slakeeper.service.configuration import require_config
 from slakeeper.service.queries import NotFound
 
@@ -104,9 +108,10 @@ def availability_page(
         except (NotFound, InvalidInput, ValueError) as exc:
             issues.append(str(exc))
             r = availability_report(svc.uow, svc.config, chosen.name, None, None, svc.now())
+        shown = report_out(r, objective_signals(svc.uow, svc.config, r))
         found = {
-            "report": report_out(r),
-            "bars": _uptime_bars(report_out(r)["days"], r.objective.target),
+            "report": shown,
+            "bars": _uptime_bars(shown["days"], r.objective.target),
             "burn": _burn_down(r),
         }
     return _page(
