@@ -78,9 +78,7 @@ def test_a_31_day_window_has_its_own_factor() -> None:
 
 
 def test_the_workbook_table_from_real_incidents() -> None:
-    o = Objective(
-        "m", "storage", TARGET, CalendarWindow("month", __import__("zoneinfo").ZoneInfo("UTC"))
-    )
+    o = Objective("m", "storage", TARGET, CalendarWindow("month", ZoneInfo("UTC")))
     w = Window("2026-11", us("2026-11-01T00:00:00Z"), us("2026-12-01T00:00:00Z"))
     now = us("2026-11-10T12:00:00Z")
     down = [Incident("i", "storage", now - 90 * MIN, None, "major")]  # fully down for 90 minutes
