@@ -1,8 +1,10 @@
 """``slakeeper availability``: an objective's report and the customers' monthly statements, from
-the store the service writes (the database of ``SLAKEEPER_DATABASE_URL``)."""
+the store the service writes (the database of ``SLAKEEPER_DATABASE_URL``); the objectives of a
+configuration file to and from OpenSLO v1."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -15,6 +17,9 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 FormatOption = Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")]
+OutputOption = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write here instead of standard output.")
+]
 
 
 def _check(form: str) -> None:
@@ -104,3 +109,70 @@ def statements_command(
         for c in s["services"]
     ]
     view.write(rows, form, f"statements — {period}")
+
+
+@app.command("openslo-export")
+def openslo_export_command(
+    config: Annotated[
+        Path, typer.Option("--config", "-c", help="SLA configuration (YAML or JSON).")
+    ],
+    out: OutputOption = None,
+) -> None:
+    """The services and objectives of a configuration file as OpenSLO v1 documents (Service, SLI
+    and SLO); what only slakeeper knows goes into slakeeper.io/ annotations."""
+    from slakeeper.adapters.config_file import load_config
+    from slakeeper.adapters.openslo import export_documents
+
+    try:  # load_config reads the file, parse_document()s it and parse_config()s the document
+        sla = load_config(config)
+    except InvalidInput as exc:
+        raise _located(exc, str(config)) from None
+    _emit(export_documents(sla.availability), out)
+
+
+@app.command("openslo-import")
+def openslo_import_command(
+    file: Annotated[Path, typer.Argument(help="OpenSLO v1 YAML: Service, SLO and SLI objects.")],
+    out: OutputOption = None,
+) -> None:
+    """OpenSLO v1 documents as the impact_weights and services sections of a configuration, to
+    merge into sla.yaml; anything without a place in slakeeper is refused, named."""
+    import yaml
+
+    from slakeeper.adapters.openslo import import_documents
+
+    source = str(file)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(
+            [Issue(source, f"cannot read the file: {exc.strerror or exc}")]
+        ) from None
+    except UnicodeDecodeError:
+        raise InvalidInput([Issue(source, "the file is not UTF-8 text")]) from None
+    try:
+        sections = import_documents(text)
+    except InvalidInput as exc:
+        raise _located(exc, source) from None
+    body = yaml.safe_dump(sections, sort_keys=False, allow_unicode=True, width=4096)
+    _emit(f"# from OpenSLO v1 ({source}), converted for slakeeper\n{body}", out)
+
+
+def _located(exc: InvalidInput, source: str) -> InvalidInput:
+    """The issues of ``exc`` each naming the file first (the console prints issues alone)."""
+    return InvalidInput(
+        [Issue(f"{source}: {i.where}" if i.where else source, i.message) for i in exc.issues]
+    )
+
+
+def _emit(text: str, out: Path | None) -> None:
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(
+            [Issue("--output", f"cannot write {out}: {exc.strerror or exc}")]
+        ) from None
+    typer.echo(f"wrote {out}", err=True)
