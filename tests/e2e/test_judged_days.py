@@ -26,7 +26,7 @@ from slakeeper.entrypoints import report_view as view
 from slakeeper.entrypoints import review_view
 from slakeeper.entrypoints.serve import EXAMPLE_CONFIG
 from slakeeper.service.evaluate import ticket_facts
-from slakeeper.service.reports import _period_starts
+from slakeeper.service.reports import _period_starts, fold_kept_counts
 from tests.e2e.conftest import Api
 from tests.e2e.test_reports_api import _facts, _window, demo, load, reference
 from tests.factories import records, us
@@ -35,6 +35,7 @@ from tests.factories import records, us
 def kept(api: Api) -> dict[tuple[Any, ...], int]:
     """The kept counts (daily and quarter-hourly), without the zero rows left where every clock
     moved away."""
+    fold_kept_counts(api.services.uow)
     with api.services.uow.read() as store:
         found = {}
         for table in (t.judged_days, t.ticket_judged_days, t.breach_slices):

@@ -97,6 +97,20 @@ def judge(clock: Clock) -> tuple[str, int] | None:
     return None
 
 
+QUARTER_HOUR = 15 * 60 * 1_000_000  # µs: every zone's offset is a whole number of them
+
+
+def eventually(clock: Clock) -> tuple[str, int] | None:
+    """(met | breached, instant) a stored clock row will be judged by if nothing more happens
+    to it: a running or paused clock's breach at its due instant, counted ahead (what the
+    store's kept counts hold; a day is read from them only once it is over)."""
+    if clock.breached or clock.status in ("active", "paused"):
+        return (BREACHED, clock.due_at) if clock.due_at is not None else None
+    if clock.status == ACHIEVED and clock.stopped_at is not None:
+        return MET, clock.stopped_at
+    return None
+
+
 def judged(
     tickets: Iterable[TicketFacts], start: int | None = None, end: int | None = None
 ) -> list[Judged]:

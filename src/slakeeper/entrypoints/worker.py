@@ -19,6 +19,7 @@ from slakeeper.bootstrap import Services
 from slakeeper.service.delivery import RetryPolicy, Sender
 from slakeeper.service.monitor import FiringRules, tick
 from slakeeper.service.ports import Channels
+from slakeeper.service.reports import fold_kept_counts
 
 log = logging.getLogger("slakeeper.worker")
 _US = 1_000_000
@@ -52,7 +53,9 @@ class Worker:
         )
 
     def fire_due(self) -> int:
-        """Record everything due now; the number of alerts recorded."""
+        """Record everything due now, and fold the reports' pending counts; the number of
+        alerts recorded."""
+        fold_kept_counts(self.svc.uow)
         recorded = 0
         while True:
             result = tick(self.svc.uow, self.svc.config, self.svc.now(), self.rules)

@@ -12,9 +12,10 @@ replays that one ticket from the store.
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Mapping, Sequence
 from threading import Lock
+from typing import Any
 
 import orjson
 
@@ -23,6 +24,7 @@ from slakeeper.domain.clocks import Clock, clocks
 from slakeeper.domain.config import SlaConfig
 from slakeeper.domain.errors import Issue
 from slakeeper.domain.events import BadEvent, Event, parse_event
+from slakeeper.domain.reports import QUARTER_HOUR, eventually
 from slakeeper.domain.ticket import Rules, TicketState
 from slakeeper.service.evaluate import rules_of
 from slakeeper.service.ports import Store
@@ -155,7 +157,7 @@ def derive_tickets(
     """
     rules = rules_of(config)
     fresh = new_events or {}
-    states: dict[str, tuple[TicketState, int, list[Clock] | None]] = {}
+    states: dict[str, _State] = {}
     replay: list[str] = []
     for ticket in tickets:
         new = fresh.get(ticket, ())
@@ -166,6 +168,7 @@ def derive_tickets(
         if found is not None and (not new or _incremental(found[0], new)):
             state, stored = found
             written = _row_attributes(state)
+            desk = (state.attrs.channel, state.attrs.assignee)
             try:
                 for event in new:
                     state.apply(event)
@@ -176,7 +179,8 @@ def derive_tickets(
                 continue
             if stored is not None and _row_attributes(state) != written:
                 stored = None  # every clock row carries the attributes: rewrite them all
-            states[ticket] = (state, before + len(new) if before is not None else 0, stored)
+            count = before + len(new) if before is not None else 0
+            states[ticket] = (state, count, stored, desk)
         else:
             replay.append(ticket)
     histories = store.histories(replay) if replay else {}
@@ -190,10 +194,16 @@ def derive_tickets(
             if issues is not None:
                 issues.append(_blame(row.id, fresh.get(ticket, ()), labels or {}, exc))
             continue
-        states[ticket] = (state, len(history), None)
+        states[ticket] = (state, len(history), None, None)
     if issues:
         return
     _write(store, config, version, tickets, states, now, cache)
+
+
+# a ticket's derived state: (state, events stored, its cached clocks or None when every row is
+# rewritten, its channel and assignee before the new events)
+_State = tuple[TicketState, int, list[Clock] | None, tuple[str | None, str | None] | None]
+KeptKey = tuple[Any, ...]
 
 
 def _write(
@@ -201,53 +211,67 @@ def _write(
     config: SlaConfig,
     version: int | None,
     tickets: Sequence[str],
-    states: Mapping[str, tuple[TicketState, int, list[Clock] | None]],
+    states: Mapping[str, _State],
     now: int,
     cache: StateCache | None,
 ) -> None:
-    """Store the tickets' attributes and clocks: changed clocks only where the old ones are known."""
+    """Store the tickets' attributes and clocks (changed clocks only where the old ones are
+    known), and what that changes in the reports' kept counts."""
     replaced: list[str] = []
     replacing: list[ClockRow] = []
     changed: list[ClockRow] = []
     gone: list[tuple[str, str, int]] = []
     updated: list[TicketRow] = []
+    before: Counter[KeptKey] = Counter()
+    after: Counter[KeptKey] = Counter()
     for ticket in tickets:
-        state, count, stored = states[ticket]
+        state, count, stored, desk = states[ticket]
         if not state.created:
             continue
         at = max(now, state.last_at or now)
         a = state.attrs
+        now_desk = (a.channel, a.assignee)
         current = clocks(state, config, at)
         if stored is None:
             replaced.append(ticket)
-            replacing.extend(
+            rows = [
                 ClockRow(
                     c, a.customer, a.service, a.group, a.priority, at, _next_check(config, c, at)
                 )
                 for c in current
-            )
+            ]
+            replacing.extend(rows)
+            _count(after, rows, now_desk)
             kept = current
         else:
-            before = {(c.metric, c.cycle): c for c in stored}
+            old_rows = {
+                (c.metric, c.cycle): ClockRow(
+                    c, a.customer, a.service, a.group, a.priority, 0, None
+                )
+                for c in stored
+            }
+            before_keys = set(old_rows)
             kept = []
             for c in current:
-                old = before.pop((c.metric, c.cycle), None)
-                if old is not None and _same_row(old, c):
-                    kept.append(old)
-                else:
-                    changed.append(
-                        ClockRow(
-                            c,
-                            a.customer,
-                            a.service,
-                            a.group,
-                            a.priority,
-                            at,
-                            _next_check(config, c, at),
-                        )
-                    )
-                    kept.append(c)
-            gone.extend((ticket, metric, cycle) for metric, cycle in before)
+                old = old_rows.get((c.metric, c.cycle))
+                before_keys.discard((c.metric, c.cycle))
+                if old is not None and _same_row(old.clock, c):
+                    kept.append(old.clock)
+                    if desk != now_desk:  # same row, other channel or assignee
+                        _count(before, [old], desk)
+                        _count(after, [old], now_desk)
+                    continue
+                row = ClockRow(
+                    c, a.customer, a.service, a.group, a.priority, at, _next_check(config, c, at)
+                )
+                changed.append(row)
+                kept.append(c)
+                if old is not None:
+                    _count(before, [old], desk)
+                _count(after, [row], now_desk)
+            for key in before_keys:
+                gone.append((ticket, *key))
+                _count(before, [old_rows[key]], desk)
         updated.append(
             TicketRow(
                 ticket,
@@ -270,6 +294,9 @@ def _write(
         )
         if cache is not None:
             cache.put(state, count, kept, version)
+    if replaced:  # what the rows about to be replaced counted: read them (none for new tickets)
+        for row, channel, assignee in store.kept_rows(replaced):
+            _count(before, [row], (channel, assignee))
     store.update_tickets(updated)
     if replaced:
         store.replace_clocks(replaced, replacing, version)
@@ -277,3 +304,28 @@ def _write(
         store.delete_clocks(gone)
     if changed:
         store.upsert_clocks(changed, version)
+    store.add_kept_changes(before, after)
+
+
+def _count(
+    into: Counter[KeptKey], rows: Sequence[ClockRow], desk: tuple[str | None, str | None] | None
+) -> None:
+    """Add what clock rows count in the reports' kept counts (``reports.eventually``), keyed
+    by quarter hour, the clock's dimensions, the ticket's channel and assignee, and outcome."""
+    channel, assignee = desk or (None, None)
+    for row in rows:
+        verdict = eventually(row.clock)
+        if verdict is None:
+            continue
+        outcome, instant = verdict
+        dims = (
+            row.clock.metric,
+            row.clock.policy,
+            row.priority,
+            row.group,
+            row.customer,
+            row.service,
+            channel,
+            assignee,
+        )
+        into[(instant // QUARTER_HOUR, *(d or "" for d in dims), outcome)] += 1

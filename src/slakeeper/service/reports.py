@@ -62,6 +62,18 @@ class ReportQuery:
     where: tuple[tuple[str, str], ...] = ()  # keep clocks whose dimension has this value
 
 
+def fold_kept_counts(uow: UnitOfWork, limit: int = 50_000) -> int:
+    """Fold the pending changes of the kept counts into them (the worker does it as it goes;
+    readers add what is pending, so this only keeps their reads short); the number folded."""
+    folded = 0
+    while True:
+        with uow() as store:
+            done = store.fold_counts(limit)
+        folded += done
+        if done < limit:
+            return folded
+
+
 def compliance_report(uow: UnitOfWork, q: ReportQuery) -> list[ComplianceRow]:
     """Met and breached clocks grouped as :func:`slakeeper.domain.reports.compliance` groups them."""
     store_dims = [d for d in q.by if d != "period"]

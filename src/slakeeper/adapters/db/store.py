@@ -8,7 +8,7 @@ commits. Rows are mapped to plain values explicitly; the store knows nothing of 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -28,7 +28,6 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    true,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -296,8 +295,7 @@ class SqlStore(AvailabilityStore):
             }
             for r in rows
         ]
-        with self._counts_kept([r.id for r in rows]):  # a ticket's channel and assignee count
-            self._upsert(t.tickets, values, ("id",))
+        self._upsert(t.tickets, values, ("id",))
 
     def open_tickets(self) -> dict[str, int]:
         """Tickets not closed, with their stored event counts: what a new configuration re-derives
@@ -321,50 +319,78 @@ class SqlStore(AvailabilityStore):
         self, tickets: Sequence[str], rows: list[ClockRow], version: int | None
     ) -> None:
         """All clocks of ``tickets`` become ``rows``."""
-        with self._counts_kept([*tickets, *(r.clock.ticket for r in rows)]):
-            if tickets:
-                # one cached statement run per ticket: an expanding IN list is re-rendered per call
-                self.connection.execute(
-                    _DELETE_CLOCKS, [{"b_ticket": ticket} for ticket in tickets]
-                )
-            self._append(t.clocks, [_clock_values(r, version) for r in rows])
+        if tickets:
+            # one cached statement run per ticket: an expanding IN list is re-rendered per call
+            self.connection.execute(_DELETE_CLOCKS, [{"b_ticket": ticket} for ticket in tickets])
+        self._append(t.clocks, [_clock_values(r, version) for r in rows])
 
     def upsert_clocks(self, rows: list[ClockRow], version: int | None) -> None:
         """Insert or overwrite these clocks (by ticket, metric and cycle)."""
-        with self._counts_kept([r.clock.ticket for r in rows]):
-            self._upsert(
-                t.clocks, [_clock_values(r, version) for r in rows], ("ticket", "metric", "cycle")
-            )
+        self._upsert(
+            t.clocks, [_clock_values(r, version) for r in rows], ("ticket", "metric", "cycle")
+        )
 
     def delete_clocks(self, keys: Sequence[tuple[str, str, int]]) -> None:
         c = t.clocks.c
-        with self._counts_kept([ticket for ticket, _, _ in keys]):
-            for ticket, metric, cycle in keys:
-                self.connection.execute(
-                    delete(t.clocks).where(c.ticket == ticket, c.metric == metric, c.cycle == cycle)
-                )
+        for ticket, metric, cycle in keys:
+            self.connection.execute(
+                delete(t.clocks).where(c.ticket == ticket, c.metric == metric, c.cycle == cycle)
+            )
 
-    @contextmanager
-    def _counts_kept(self, tickets: Sequence[str]) -> Iterator[None]:
-        """Keep the judged-clock counts (``kept_counts``) equal to the clocks while the block
-        changes the clocks of ``tickets``: what they counted before is taken away, what they
-        count after is added."""
+    def kept_rows(self, tickets: Sequence[str]) -> list[tuple[ClockRow, str | None, str | None]]:
+        """The tickets' stored clock rows with the ticket's channel and assignee: what they
+        count in the kept counts before a write replaces them (reads by primary key)."""
+        if not tickets:
+            return []
+        c, k = t.clocks.c, t.tickets.c
         unique = sorted(set(tickets))
-        if not unique:
-            yield
-            return
-        c = t.clocks.c
-        condition = c.ticket == unique[0] if len(unique) == 1 else self._one_of(c.ticket, unique)
-        before = [tuple(r) for r in self.connection.execute(kept_counts.counted(condition))]
-        yield
-        after = [tuple(r) for r in self.connection.execute(kept_counts.counted(condition))]
-        for table, key, rows in kept_counts.changes(before, after):
-            self._upsert(t.metadata.tables[table], rows, key, adding=True)
+        desks = {
+            r[0]: (r[1], r[2])
+            for r in self.connection.execute(
+                select(k.id, k.channel, k.assignee).where(self._one_of(k.id, unique))
+            )
+        }
+        rows = self.connection.execute(select(t.clocks).where(self._one_of(c.ticket, unique)))
+        return [(_clock_row(r), *desks.get(r.ticket, (None, None))) for r in rows]
+
+    def add_kept_changes(
+        self, before: Mapping[tuple[Any, ...], int], after: Mapping[tuple[Any, ...], int]
+    ) -> None:
+        """Record what a write changed in the kept counts — rows of (quarter hour, metric,
+        policy, priority, group, customer, service, channel, assignee, outcome) counted before
+        and after it — appended as deltas, not added in place: concurrent writers would queue
+        on the same rows. :meth:`fold_counts` adds them up."""
+        changed = kept_counts.changes(before, after)
+        self._append(t.kept_deltas, kept_counts.as_deltas(changed))
+
+    def fold_counts(self, limit: int = 50_000) -> int:
+        """Add up to ``limit`` of the oldest pending deltas into the kept tables and drop them
+        (rows other folders hold are skipped); the number folded."""
+        d = t.kept_deltas.c
+        oldest = select(d.seq).order_by(d.seq).limit(limit)
+        if self._sqlite:
+            rows = self.connection.execute(
+                select(t.kept_deltas).where(d.seq.in_(oldest.scalar_subquery()))
+            ).all()
+            if rows:
+                self.connection.execute(
+                    delete(t.kept_deltas).where(d.seq <= max(r.seq for r in rows))
+                )
+        else:
+            rows = self.connection.execute(
+                delete(t.kept_deltas)
+                .where(d.seq.in_(oldest.with_for_update(skip_locked=True).scalar_subquery()))
+                .returning(*t.kept_deltas.c)
+            ).all()
+        for name, changed in kept_counts.folded(rows).items():
+            self._upsert(t.metadata.tables[name], changed, kept_counts.KEYS[name], adding=True)
+        return len(rows)
 
     def recount(self) -> None:
         """Count the kept judged-clock counts afresh from every clock (after rows were written
         around the store, or to check the kept ones)."""
-        counts = kept_counts.counted(true()).subquery()
+        self.connection.execute(delete(t.kept_deltas))
+        counts = kept_counts.counted().subquery()
         for table, key, rows in (
             (t.judged_days, kept_counts.DAY_KEY, kept_counts.by_day(counts, kept_counts.DAY_KEY)),
             (
@@ -473,11 +499,16 @@ class SqlStore(AvailabilityStore):
     ) -> list[tuple[str | None, int, int]]:
         """The kept counts of breaches in the UTC quarter hours ``[first, last)`` (quarter hours
         since the epoch; read only those that are over): rows of (customer, slice, count)."""
-        b = t.breach_slices.c
-        conditions = [b.slice >= first, b.slice < last, b.n != 0]
+        b = kept_counts.with_deltas("breach_slices").c
+        conditions = [b.slice >= first, b.slice < last]
         if customer is not None:
             conditions.append(b.customer == customer)
-        stmt = select(b.customer, b.slice, b.n).where(*conditions)
+        stmt = (
+            select(b.customer, b.slice, func.sum(b.n))
+            .where(*conditions)
+            .group_by(b.customer, b.slice)
+            .having(func.sum(b.n) != 0)
+        )
         return [(r[0] or None, int(r[1]), int(r[2])) for r in self.connection.execute(stmt)]
 
     def latest_breaches(
@@ -508,7 +539,7 @@ class SqlStore(AvailabilityStore):
             # sorts them, rather than walk the lateness index
             [
                 c.breached.is_(True),
-                lateness.is_not(None),
+                c.stopped_at.is_not(None),  # with the line above: the lateness indexes' rows
                 c.due_at + 0 >= start,
                 c.due_at + 0 < end,
             ],
@@ -613,7 +644,7 @@ class SqlStore(AvailabilityStore):
         if table is None:
             return None
         columns = kept_counts.COLUMNS[table]
-        d = t.metadata.tables[table].c
+        d = kept_counts.with_deltas(table).c
         chosen = [d[columns[name]].label(f"d{i}") for i, name in enumerate(dimensions)]
         conditions = [d.day < last]
         if first is not None:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
 )
 
 NAMING = {
@@ -104,10 +105,22 @@ clocks = Table(
     Index("ix_clocks_due_at", "due_at"),
     Index("ix_clocks_customer", "customer"),
 )
-# how late a stopped clock stopped, overall and per customer: the review's latest breaches are
-# read down these instead of sorting every breach of the period
-Index("ix_clocks_lateness", clocks.c.stopped_at - clocks.c.due_at)
-Index("ix_clocks_customer_lateness", clocks.c.customer, clocks.c.stopped_at - clocks.c.due_at)
+# how late a breached clock stopped, overall and per customer (partial: only those rows): the
+# review's latest breaches are read down these instead of sorting every breach of the period
+_STOPPED_LATE = and_(clocks.c.breached.is_(True), clocks.c.stopped_at.is_not(None))
+Index(
+    "ix_clocks_lateness",
+    clocks.c.stopped_at - clocks.c.due_at,
+    sqlite_where=_STOPPED_LATE,
+    postgresql_where=_STOPPED_LATE,
+)
+Index(
+    "ix_clocks_customer_lateness",
+    clocks.c.customer,
+    clocks.c.stopped_at - clocks.c.due_at,
+    sqlite_where=_STOPPED_LATE,
+    postgresql_where=_STOPPED_LATE,
+)
 # the stop instants of stopped clocks (reports' windows), and the due instants of the clocks
 # still running (the review's running breaches): two partial indexes, so neither is taken for
 # the other's work
@@ -159,6 +172,28 @@ breach_slices = Table(
     metadata,
     Column("slice", BigInteger, primary_key=True),  # quarter hours since 1970-01-01 UTC
     Column("customer", Text, primary_key=True),
+    Column("n", BigInteger, nullable=False),
+)
+
+# changes to the kept counts, appended by each write (no row two writers both update) and folded
+# into the three tables above by the worker; readers add the ones not folded yet
+kept_deltas = Table(
+    "kept_deltas",
+    metadata,
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("kind", String(20), nullable=False),  # the table it belongs to
+    Column("bucket", BigInteger, nullable=False),  # its day or quarter hour
+    Column("metric", String(40), nullable=False),
+    Column("policy", Text, nullable=False),
+    Column("priority", Text, nullable=False),
+    Column("group_name", Text, nullable=False),
+    Column("customer", Text, nullable=False),
+    Column("service", Text, nullable=False),
+    Column("channel", Text, nullable=False),
+    Column("assignee", Text, nullable=False),
+    Column("outcome", String(10), nullable=False),
     Column("n", BigInteger, nullable=False),
 )
 

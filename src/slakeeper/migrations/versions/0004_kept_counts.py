@@ -87,6 +87,27 @@ def upgrade() -> None:
         sa.Column("customer", sa.Text(), primary_key=True),
         sa.Column("n", sa.BigInteger(), nullable=False),
     )
+    op.create_table(
+        "kept_deltas",
+        sa.Column(
+            "seq",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            primary_key=True,
+            autoincrement=True,
+        ),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("bucket", sa.BigInteger(), nullable=False),
+        sa.Column("metric", sa.String(40), nullable=False),
+        sa.Column("policy", sa.Text(), nullable=False),
+        sa.Column("priority", sa.Text(), nullable=False),
+        sa.Column("group_name", sa.Text(), nullable=False),
+        sa.Column("customer", sa.Text(), nullable=False),
+        sa.Column("service", sa.Text(), nullable=False),
+        sa.Column("channel", sa.Text(), nullable=False),
+        sa.Column("assignee", sa.Text(), nullable=False),
+        sa.Column("outcome", sa.String(10), nullable=False),
+        sa.Column("n", sa.BigInteger(), nullable=False),
+    )
     op.execute(_FILL_DAYS)
     op.execute(_FILL_TICKET_DAYS)
     op.execute(_FILL_SLICES)
@@ -108,9 +129,19 @@ def upgrade() -> None:
         sqlite_where=running,
         postgresql_where=running,
     )
-    op.create_index("ix_clocks_lateness", "clocks", [sa.text("(stopped_at - due_at)")])
+    late = sa.text("breached IS true AND stopped_at IS NOT NULL")
+    if op.get_bind().dialect.name == "sqlite":
+        late = sa.text("breached IS 1 AND stopped_at IS NOT NULL")  # as SQLite's queries say it
+    lateness = sa.text("(stopped_at - due_at)")
     op.create_index(
-        "ix_clocks_customer_lateness", "clocks", ["customer", sa.text("(stopped_at - due_at)")]
+        "ix_clocks_lateness", "clocks", [lateness], sqlite_where=late, postgresql_where=late
+    )
+    op.create_index(
+        "ix_clocks_customer_lateness",
+        "clocks",
+        ["customer", lateness],
+        sqlite_where=late,
+        postgresql_where=late,
     )
 
 
@@ -120,6 +151,7 @@ def downgrade() -> None:
     op.drop_index("ix_clocks_running_due_at", "clocks")
     op.drop_index("ix_clocks_stopped_at", "clocks")
     op.create_index("ix_clocks_stopped_at", "clocks", ["stopped_at"])
+    op.drop_table("kept_deltas")
     op.drop_table("breach_slices")
     op.drop_table("ticket_judged_days")
     op.drop_table("judged_days")
