@@ -1,6 +1,6 @@
 """``python -m bench`` (``make bench``): run the benchmarks, print their tables, write RESULTS.md.
 
-Options: ``--quick`` for smaller case counts, ``--only calendar|evaluate|service|monitor|reports`` for one benchmark,
+Options: ``--quick`` for smaller case counts, ``--only calendar|evaluate|service|monitor|reports|availability|statements`` for one benchmark,
 ``--no-write`` to leave ``bench/RESULTS.md`` alone. A benchmark that is not run keeps its
 previous section in RESULTS.md.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 from bench.report import Section, print_section, write_results
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-ORDER = ["calendar", "evaluate", "service", "monitor", "reports"]
+ORDER = ["calendar", "evaluate", "service", "monitor", "reports", "availability", "statements"]
 
 
 def _runner(name: str) -> Callable[[bool], Section]:
@@ -35,6 +35,14 @@ def _runner(name: str) -> Callable[[bool], Section]:
         from bench import bench_monitor
 
         return bench_monitor.run
+    if name == "availability":
+        from bench import bench_availability
+
+        return bench_availability.run
+    if name == "statements":
+        from bench import bench_statements
+
+        return bench_statements.run
     from bench import bench_reports
 
     return bench_reports.run

@@ -47,6 +47,7 @@ RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 # SPEC §3
 TOP_KEYS = {"calendars", "policies", "system_replies_count", "resolution_on_reopen"}
 MONITORING_TOP_KEYS = {"channels", "notify", "outbound", "ticket_link"}  # docs/semantics.md §9
+AVAILABILITY_TOP_KEYS = {"impact_weights", "credit_tiers", "services", "contracts"}  # §11
 CALENDAR_KEYS = {"name", "timezone", "hours", "holidays", "holiday_country", "holiday_subdivision"}
 POLICY_KEYS = {
     "name",
@@ -291,9 +292,9 @@ def is_duration(value: object) -> bool:
     )
 
 
-def test_the_example_config_uses_only_spec_keys_and_the_monitoring_extension() -> None:
+def test_the_example_config_uses_only_spec_keys_and_its_extensions() -> None:
     config = load_example_config()
-    assert set(config) <= TOP_KEYS | MONITORING_TOP_KEYS
+    assert set(config) <= TOP_KEYS | MONITORING_TOP_KEYS | AVAILABILITY_TOP_KEYS
     assert config["system_replies_count"] is False
     assert config["resolution_on_reopen"] in {"continue", "restart"}
     for calendar in config["calendars"]:

@@ -26,6 +26,7 @@ from slakeeper.domain.availability import (
     report,
 )
 from slakeeper.domain.availability_alerts import Signal, signals
+from slakeeper.domain.availability_batch import SliceArrays, batch_measure, batch_report
 from slakeeper.domain.availability_config import AvailabilityConfig
 from slakeeper.domain.credits import Contract, ServiceTerms, Statement, statement
 from slakeeper.domain.errors import InvalidInput, Issue
@@ -195,14 +196,13 @@ def availability_report(
         if objective is None:
             raise NotFound(_no_objective(config, service, objective_name))
         w = objective_window(objective, label, now)
-        found = store.incidents_between(service, w.start - LOOKBACK, w.end)
-        slices = (
-            []
-            if objective.method == "time"
-            else store.measurements_between(service, min(w.start, now - LOOKBACK), w.end)
-        )
-    lookbacks = sorted({*LOOKBACKS, *config.alert_rules(objective).lookbacks})
-    return report(objective, found, slices, config.maintenance, w, now, lookbacks)
+        lookbacks = sorted({*LOOKBACKS, *config.alert_rules(objective).lookbacks})
+        if objective.method != "time":  # measurements: the numpy form over columns
+            columns = store.measurement_columns(service, min(w.start, now - max(lookbacks)), w.end)
+            arrays = SliceArrays.from_columns(*columns)
+            return batch_report(objective, arrays, config.maintenance, w, now, lookbacks)
+        found = store.incidents_between(service, w.start - max(lookbacks), w.end)
+    return report(objective, found, [], config.maintenance, w, now, lookbacks)
 
 
 def objective_signals(uow: UnitOfWork, cache: ConfigCache, r: Report) -> list[Signal]:
@@ -333,14 +333,12 @@ def _uptime(
     objective = config.objective(terms.service, terms.objective)
     assert objective is not None  # the configuration checked it
     w = window(period, _zone(objective))
-    found = store.incidents_between(terms.service, w.start, w.end)
-    slices = (
-        []
-        if objective.method == "time"
-        else store.measurements_between(terms.service, w.start, w.end)
-    )
     maintenance = maintenance_of(terms.service, config.maintenance, w.start, w.end)
-    return measure(objective, found, slices, maintenance, w.start, w.end, now).ratio
+    if objective.method != "time":
+        arrays = SliceArrays.from_columns(*store.measurement_columns(terms.service, w.start, w.end))
+        return batch_measure(objective, arrays, maintenance, w.start, w.end, now).ratio
+    found = store.incidents_between(terms.service, w.start, w.end)
+    return measure(objective, found, [], maintenance, w.start, w.end, now).ratio
 
 
 def _compute(

@@ -95,14 +95,19 @@ class AvailabilityStore:
             ("service", "start_at"),
         )
 
-    def measurements_between(self, service: str, start: int, end: int) -> list[Slice]:
+    def measurement_columns(
+        self, service: str, start: int, end: int
+    ) -> tuple[list[int], list[int], list[int]]:
+        """A service's measurements starting in ``[start, end)`` as columns (starts, goods,
+        totals) in start order: what the numpy form of the indicator reads."""
         m = t.measurements.c
         stmt = (
-            select(m.start_at, m.end_at, m.good, m.total)
+            select(m.start_at, m.good, m.total)
             .where(m.service == service, m.start_at >= start, m.start_at < end)
             .order_by(m.start_at)
         )
-        return [Slice(*r) for r in self.connection.execute(stmt)]
+        rows = self.connection.execute(stmt).all()
+        return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
 
     def statements(self, period: str, customer: str | None) -> list[StatementRow]:
         """Every issued version of the period's statements, by customer then version."""

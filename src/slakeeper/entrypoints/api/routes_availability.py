@@ -94,7 +94,7 @@ def _change_out(c: IncidentChange) -> dict[str, Any]:
     }
 
 
-@router.post("/incidents", responses=responses(401, 403, 422), status_code=201)
+@router.post("/incidents", responses=responses(400, 401, 403, 422), status_code=201)
 def post_incident(body: IncidentIn, svc: ServicesDep, who: WriterDep, response: Response) -> Any:
     """Record an incident (the same one again is a replay: 200)."""
     now = svc.now()
@@ -109,7 +109,7 @@ def post_incident(body: IncidentIn, svc: ServicesDep, who: WriterDep, response: 
     return _incident_out(found)
 
 
-@router.patch("/incidents/{incident}", responses=responses(401, 403, 404, 422))
+@router.patch("/incidents/{incident}", responses=responses(400, 401, 403, 404, 422))
 def patch_incident(
     incident: Annotated[str, Path(pattern=_ID)],
     body: IncidentChangeIn,
@@ -162,7 +162,7 @@ def get_incident(
     return {**_incident_out(found), "changes": [_change_out(c) for c in changes]}
 
 
-@router.post("/services/{service}/measurements", responses=responses(401, 403, 404, 422))
+@router.post("/services/{service}/measurements", responses=responses(400, 401, 403, 404, 422))
 def post_measurements(
     service: ServicePath,
     body: Annotated[list[MeasurementIn], Field(max_length=100_000)],
