@@ -9,7 +9,7 @@ the SRE workbook's for 30 days; a calendar month's factors follow its own length
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -138,7 +138,3 @@ def _credit_below(tiers: Sequence[Tier], bound: Fraction) -> Fraction:
 
 def _rate(value: Fraction) -> str:
     return f"{float(value):.4g}"
-
-
-def lookbacks_for(rules: Mapping[str, AlertRules]) -> tuple[int, ...]:
-    return tuple(sorted({w for r in rules.values() for w in r.lookbacks}))

@@ -1,8 +1,9 @@
 """The kept counts of judged clocks: per UTC day and clock dimension (``tables.judged_days``), per
 UTC day and ticket dimension (``tables.ticket_judged_days``) and breaches per UTC quarter hour and
-customer (``tables.breach_slices``) — how a clock row is counted there, as SQL the store runs
-over the clocks (with their tickets) it is about to change and has changed, and over every clock
-when it counts afresh.
+customer (``tables.breach_slices``). Derivation counts what each write changes
+(``service.derive``) and the store appends it to ``tables.kept_deltas``; folding adds the deltas
+into the tables and readers add the ones not folded yet (:func:`with_deltas`); :func:`counted`
+is the recount in SQL.
 
 A clock is counted by the outcome it will be judged by if nothing more happens to it: met when it
 stopped unbreached; breached at its due instant when it is flagged breached or still running
@@ -36,6 +37,7 @@ DIMENSIONS = (  # of a counted clock: its own, then its ticket's
 DAY_KEY = ("day", *DIMENSIONS[:6], "outcome")
 TICKET_DAY_KEY = ("day", "customer", "channel", "assignee", "outcome")
 SLICE_KEY = ("slice", "customer")
+KEYS = {"judged_days": DAY_KEY, "ticket_judged_days": TICKET_DAY_KEY, "breach_slices": SLICE_KEY}
 # report dimensions each daily table holds, and their columns: the clock's own in judged_days;
 # the customer and the ticket's channel and assignee in ticket_judged_days (the dashboard's
 # compliance by channel or assignee for a customer or all; with a metric too, the clocks count)
@@ -107,11 +109,7 @@ def changes(
     """What to add to each kept table — (table, key, rows) — when clocks that counted
     ``before`` count ``after`` (rows keyed (quarter hour, *DIMENSIONS, outcome), as the
     service counts them with ``reports.eventually``), in key order."""
-    kept: dict[tuple[str, tuple[str, ...]], Counter[tuple[Any, ...]]] = {
-        ("judged_days", DAY_KEY): Counter(),
-        ("ticket_judged_days", TICKET_DAY_KEY): Counter(),
-        ("breach_slices", SLICE_KEY): Counter(),
-    }
+    kept: dict[str, Counter[tuple[Any, ...]]] = {name: Counter() for name in KEYS}
     days, by_ticket, slices = kept.values()
     for counts, sign in ((before, -1), (after, 1)):
         for (slice_, *dims, outcome), n in counts.items():
@@ -124,15 +122,14 @@ def changes(
     return [
         (
             table,
-            key,
-            [{**dict(zip(key, k, strict=True)), "n": n} for k, n in sorted(c.items()) if n],
+            KEYS[table],
+            [{**dict(zip(KEYS[table], k, strict=True)), "n": n} for k, n in sorted(c.items()) if n],
         )
-        for (table, key), c in kept.items()
+        for table, c in kept.items()
     ]
 
 
 _DELTA_BLANK = dict.fromkeys((*DIMENSIONS, "outcome"), "")
-KEYS = {"judged_days": DAY_KEY, "ticket_judged_days": TICKET_DAY_KEY, "breach_slices": SLICE_KEY}
 
 
 def as_deltas(
