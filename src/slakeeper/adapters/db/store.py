@@ -339,19 +339,16 @@ class SqlStore(AvailabilityStore):
 
     def kept_rows(self, tickets: Sequence[str]) -> list[tuple[ClockRow, str | None, str | None]]:
         """The tickets' stored clock rows with the ticket's channel and assignee: what they
-        count in the kept counts before a write replaces them (reads by primary key)."""
+        count in the kept counts before a write replaces them (one read by primary key)."""
         if not tickets:
             return []
         c, k = t.clocks.c, t.tickets.c
-        unique = sorted(set(tickets))
-        desks = {
-            r[0]: (r[1], r[2])
-            for r in self.connection.execute(
-                select(k.id, k.channel, k.assignee).where(self._one_of(k.id, unique))
-            )
-        }
-        rows = self.connection.execute(select(t.clocks).where(self._one_of(c.ticket, unique)))
-        return [(_clock_row(r), *desks.get(r.ticket, (None, None))) for r in rows]
+        stmt = (
+            select(t.clocks, k.channel, k.assignee)
+            .join(t.tickets, k.id == c.ticket)
+            .where(self._one_of(c.ticket, sorted(set(tickets))))
+        )
+        return [(_clock_row(r), r.channel, r.assignee) for r in self.connection.execute(stmt)]
 
     def add_kept_changes(
         self, before: Mapping[tuple[Any, ...], int], after: Mapping[tuple[Any, ...], int]
