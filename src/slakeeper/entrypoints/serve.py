@@ -36,7 +36,31 @@ def load_demo(svc: Services, config_path: Path, tickets: int, days: int) -> tupl
             break
         records: list[tuple[int, object]] = [(number * BATCH + i, e) for i, e in enumerate(chunk)]
         stored += ingest_events(svc.uow, svc.config, records, svc.now(), states=svc.states).accepted
+    _demo_incidents(svc, now)
     return version.version, stored
+
+
+def _demo_incidents(svc: Services, now: int) -> None:
+    """A few incidents of the example's services, in the last month and this one, so the
+    availability pages and the statements have something to show."""
+    from slakeeper.domain.availability import Incident
+    from slakeeper.service.availability import record_incident
+
+    hour = 3_600_000_000
+    day = 24 * hour
+    with svc.uow.read() as store:
+        config = svc.config.current(store)
+    if config is None or not {"storage", "compute"} <= set(config.config.availability.services):
+        return
+    for name, service, ago, hours, impact in (
+        ("DEMO-1", "storage", 40 * day, 2, "major"),
+        ("DEMO-2", "compute", 33 * day, 9, "major"),
+        ("DEMO-3", "storage", 2 * day, 3, "partial"),
+        ("DEMO-4", "storage", 3 * hour, 1, "major"),
+    ):
+        start = now - ago
+        incident = Incident(name, service, start, start + hours * hour, impact)
+        record_incident(svc.uow, svc.config, incident, now, "demo")
 
 
 def new_admin_token(svc: Services, name: str) -> str:
