@@ -50,11 +50,11 @@ def _demo_incidents(svc: Services, now: int) -> None:
     day = 24 * hour
     with svc.uow.read() as store:
         config = svc.config.current(store)
-    if config is None or not {"storage", "compute"} <= set(config.config.availability.services):
+    if config is None or "storage" not in config.config.availability.services:
         return
     for name, service, ago, hours, impact in (
         ("DEMO-1", "storage", 40 * day, 2, "major"),
-        ("DEMO-2", "compute", 33 * day, 9, "major"),
+        ("DEMO-2", "storage", 33 * day, 5, "partial"),
         ("DEMO-3", "storage", 2 * day, 3, "partial"),
         ("DEMO-4", "storage", 3 * hour, 1, "major"),
     ):
