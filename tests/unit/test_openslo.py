@@ -451,6 +451,161 @@ def test_target_percent_rolling_weeks_a_quarter_and_a_list_of_objects() -> None:
     assert (search.window.unit, search.window.zone.key) == ("quarter", "Europe/Berlin")
 
 
+# -- alert rules ------------------------------------------------------------------------------------
+
+EXPLICIT_ALERTS = {
+    "burn_rates": [
+        {"budget": "2%", "long": "1h", "short": "5m", "severity": "page"},
+        {"budget": "1/3", "long": "6h", "short": "30m", "severity": "page"},
+        {"budget": "10%", "long": "72h", "short": "6h", "severity": "ticket"},
+        {"budget": "0.5%", "long": "1h30m", "short": "90s", "severity": "ticket"},
+    ],
+    "budget_exhausted": False,
+}
+
+
+def test_explicit_alert_rules_round_trip_as_alert_policies() -> None:
+    document = parse_document(EXAMPLE_CONFIG.read_text(), "sla.yaml")
+    assert isinstance(document, dict)
+    storage = document["services"][0]["objectives"]
+    storage[0]["alerts"] = EXPLICIT_ALERTS
+    storage[1]["alerts"] = {"burn_rates": [], "credit_tiers": False}
+    before = parse_config(document).availability
+    text = export_documents(before)
+    docs = objects(text)
+    policies = [d for d in docs if d["kind"] == "AlertPolicy"]
+    assert len(policies) == 4  # one condition per policy, as the v1 specification allows
+    first = policies[0]["spec"]["conditions"][0]
+    assert first["kind"] == "AlertCondition"
+    assert first["spec"]["severity"] == "page"
+    assert first["spec"]["condition"] == {
+        "kind": "burnrate",
+        "op": "gt",
+        "threshold": 14.4,
+        "lookbackWindow": "1h",
+        "alertAfter": "5m",
+    }
+    slos = {d["metadata"]["name"]: d for d in docs if d["kind"] == "SLO"}
+    assert slos["storage-monthly"]["spec"]["alertPolicies"] == [
+        {"alertPolicyRef": p["metadata"]["name"]} for p in policies
+    ]
+    assert "alertPolicies" not in slos["storage-probes"]["spec"]
+    assert "alertPolicies" not in slos["compute-monthly"]["spec"]
+    sections = import_documents(text)
+    after = parse_config({**document, **sections}).availability
+    assert_same(before, after)
+    for name, service in before.services.items():
+        assert dict(after.services[name].alerts) == dict(service.alerts)
+    rules = after.services["storage"].alerts
+    assert rules["storage-monthly"].burn_rates[1].budget == Fraction(1, 3)
+    assert rules["storage-monthly"].budget_exhausted is False
+    assert rules["storage-probes"].burn_rates == ()
+    assert rules["storage-probes"].credit_tiers is False
+    assert "compute-monthly" not in after.services["compute"].alerts
+
+
+SPEC_ALERTS = """
+---
+apiVersion: openslo/v1
+kind: AlertCondition
+metadata:
+  name: slow-burn
+  displayName: Slow burn
+spec:
+  description: burning 6 times too fast over six hours
+  severity: ticket
+  condition:
+    kind: burnrate
+    op: gt
+    threshold: 6
+    lookbackWindow: 6h
+    alertAfter: 30m
+---
+apiVersion: openslo/v1
+kind: AlertPolicy
+metadata:
+  name: slow-burn-policy
+  displayName: Alert Policy
+spec:
+  alertWhenBreaching: true
+  alertWhenResolved: false
+  conditions:
+    - conditionRef: slow-burn
+  notificationTargets:
+    - targetRef: OnCallDevopsMailNotification
+"""
+
+INLINE_POLICY = """
+    - kind: AlertPolicy
+      metadata:
+        name: AlertPolicy
+        displayName: Alert Policy
+      spec:
+        description: Alert policy for burn rate breaches, notifies on-call devops via email
+        alertWhenBreaching: true
+        alertWhenResolved: false
+        conditions:
+          - kind: AlertCondition
+            metadata:
+              name: fast-burn
+              displayName: Fast burn
+            spec:
+              description: SLO burn rate exceeds 14.4
+              severity: page
+              condition:
+                kind: burnrate
+                op: gt
+                threshold: 14.4
+                lookbackWindow: 1h
+                alertAfter: 5m
+        notificationTargets:
+          - targetRef: OnCallDevopsMailNotification
+"""
+
+
+def with_policies(refs: str) -> str:
+    return RATIO_OCCURRENCES.rstrip() + "\n  alertPolicies:\n" + refs + SPEC_ALERTS
+
+
+def test_alert_policies_written_as_the_specification_shows_import() -> None:
+    text = with_policies("    - alertPolicyRef: slow-burn-policy" + INLINE_POLICY)
+    sections = import_documents(text)
+    (objective,) = sections["services"][0]["objectives"]
+    assert objective["alerts"] == {
+        "burn_rates": [
+            {"budget": "5%", "long": "6h", "short": "30m", "severity": "ticket"},
+            {"budget": "2%", "long": "1h", "short": "5m", "severity": "page"},
+        ]
+    }
+    config = availability(sections)
+    rules = config.services["foo"].alerts["foo-slo"]
+    assert [(r.budget, r.severity) for r in rules.burn_rates] == [
+        (Fraction(5, 100), "ticket"),
+        (Fraction(2, 100), "page"),
+    ]
+    assert rules.budget_exhausted is True
+    assert rules.credit_tiers is True
+
+
+def test_alert_conditions_slakeeper_cannot_follow_are_refused_by_path() -> None:
+    text = with_policies(INLINE_POLICY.replace("op: gt", "op: lte")).replace(
+        "kind: burnrate\n    op: gt", "kind: threshold\n    op: gt"
+    )
+    text = text.replace("severity: ticket", "severity: sev1")
+    text = text.replace(
+        "alertPolicies:\n", "alertPolicies:\n    - alertPolicyRef: slow-burn-policy\n"
+    )
+    got = issues_of(text)
+    inline = "document 1 (SLO foo-slo) spec.alertPolicies[1].spec.conditions[0].spec"
+    assert "only gt" in got[f"{inline}.condition.op"]
+    assert "burnrate" in got["document 2 (AlertCondition slow-burn) spec.condition.kind"]
+    assert "page or ticket" in got["document 2 (AlertCondition slow-burn) spec.severity"]
+    got = issues_of(RATIO_OCCURRENCES + SPEC_ALERTS)
+    assert "nothing refers" in got["document 3 (AlertPolicy slow-burn-policy) metadata.name"]
+    got = issues_of(with_policies(INLINE_POLICY.replace("1h", "1M")))
+    assert "5m, 1h" in got[f"{inline.replace('[1]', '[0]')}.condition.lookbackWindow"]
+
+
 # -- what does not map --------------------------------------------------------------------------------
 
 NOT_MAPPING = """
@@ -526,7 +681,7 @@ def issues_of(text: str) -> dict[str, str]:
 def test_what_has_no_place_in_slakeeper_is_named_with_its_path() -> None:
     got = issues_of(NOT_MAPPING)
     expected = {
-        "document 1 (AlertPolicy cpu-alerts) kind": "AlertPolicy",
+        "document 1 (AlertPolicy cpu-alerts) spec.conditions[0].conditionRef": "no AlertCondition",
         "document 2 (SLO old-one) apiVersion": "openslo/v1alpha",
         "document 3 (SLO two-objectives) spec.objectives": "2 objectives",
         "document 3 (SLO two-objectives) spec.indicatorRef": "'nowhere' names no SLI",
@@ -543,7 +698,7 @@ def test_what_has_no_place_in_slakeeper_is_named_with_its_path() -> None:
         "document 1 (SLO odd-window) spec.timeWindow[0].calendar.startTime": "local midnight",
         "document 1 (SLO odd-window) spec.budgetingMethod": "'Weekly'",
         "document 1 (SLO odd-window) spec.objectives[0]": "exactly one of target",
-        "document 1 (SLO odd-window) spec.alertPolicies": "alert policies",
+        "document 1 (SLO odd-window) spec.alertPolicies[0].alertPolicyRef": "no AlertPolicy",
         "document 1 (SLO odd-window) metadata.annotations.slakeeper.io/maintenance": "sometimes",
     }
     for where, words in expected.items():

@@ -50,14 +50,26 @@ slice_target                                ``timeSliceTarget`` (Timeslices), el
 maintenance policy                          ``slakeeper.io/maintenance``
 unknown-slice policy                        ``slakeeper.io/unknown``
 objective weights (when not the global)     ``slakeeper.io/weights`` (JSON)
+explicit ``alerts`` (flags)                 SLO ``slakeeper.io/alerts`` (JSON budget_exhausted,
+                                            credit_tiers; its presence marks explicit rules)
+each burn-rate rule                         an ``AlertPolicy`` (the spec allows one condition
+                                            per policy) in the SLO's ``alertPolicies``, its
+                                            inline ``AlertCondition``: ``severity``,
+                                            ``condition: {kind: burnrate, op: gt, threshold:
+                                            budget*30d/long, lookbackWindow: long, alertAfter:
+                                            short}``; the exact budget in ``slakeeper.io/budget``
+                                            (and a span not in whole minutes in
+                                            ``slakeeper.io/long`` / ``short``)
 ==========================================  ====================================================
 
-Import reads one or many YAML documents (or a YAML list of objects) of kinds Service, SLO and SLI;
-SLI queries are not kept (slakeeper is sent good/total counts and incidents through its API, it
-queries no metric source). Anything without a place in slakeeper — another kind, several
-objectives in one SLO, a composite SLO, alert policies, a calendar window other than 1M/1Q/1Y or
-one that does not start at local midnight on the first of a month, a rolling window in months —
-is refused with an :class:`InvalidInput` naming each document and field.
+Import reads one or many YAML documents (or a YAML list of objects) of kinds Service, SLO, SLI,
+AlertPolicy and AlertCondition (referred to by name or inline; notification targets are not
+kept: slakeeper's alert destinations are configured on their own); SLI queries are not kept
+(slakeeper is sent good/total counts and incidents through its API, it queries no metric source).
+Anything without a place in slakeeper — another kind, several objectives in one SLO, a composite
+SLO, an alert condition other than ``burnrate`` with ``op: gt`` and a page or ticket severity, an
+alert policy or condition nothing refers to, a calendar window other than 1M/1Q/1Y or one that
+does not start at local midnight on the first of a month, a rolling window in months — is refused with an :class:`InvalidInput` naming each document and field.
 """
 
 from __future__ import annotations
@@ -66,7 +78,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -80,15 +92,18 @@ from slakeeper.domain.availability import (
     CalendarWindow,
     Maintenance,
     Objective,
+    burn_factor,
 )
+from slakeeper.domain.availability_alerts import AlertRules
 from slakeeper.domain.availability_config import AvailabilityConfig, parse_availability, share
 from slakeeper.domain.calendar_spec import WEEKDAYS, load_zone
+from slakeeper.domain.durations import format_duration, parse_duration
 from slakeeper.domain.errors import InvalidInput, Issue
 from slakeeper.domain.events import format_instant
 
 API_VERSION = "openslo/v1"
 PREFIX = "slakeeper.io/"
-KINDS = ("Service", "SLO", "SLI")
+KINDS = ("Service", "SLO", "SLI", "AlertPolicy", "AlertCondition")
 START_TIME = "2020-01-01 00:00:00"  # a local midnight that begins a month, a quarter and a year
 
 _DURATIONS = {"month": "1M", "quarter": "1Q", "year": "1Y"}
@@ -106,8 +121,21 @@ _SHORTHAND = re.compile(r"^([1-9][0-9]*)([mhdwMQY])$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.:/-]{0,127}$")  # a slakeeper name
 _FAR = 253_402_300_799 * 1_000_000  # a weekly window without `until`
 _SERVICE_NOTES = ("name", "components", "maintenance-windows", "impact-weights")
-_SLO_NOTES = ("name", "method", "target", "slice-target", "maintenance", "unknown", "weights")
+_SLO_NOTES = (
+    "name",
+    "method",
+    "target",
+    "slice-target",
+    "maintenance",
+    "unknown",
+    "weights",
+    "alerts",
+)
 _SLI_NOTES = ("name",)
+_CONDITION_NOTES = ("name", "budget", "long", "short")
+_ALERT_WINDOW = 30 * 86_400_000_000  # burn-rate thresholds are factors for a 30-day window
+_MINUTE = 60_000_000
+_SPAN_UNITS = {"m": 1, "h": 60, "d": 1440, "w": 10080}  # minutes; M Q Y have no fixed length
 
 
 # -- export ------------------------------------------------------------------------------------
@@ -120,6 +148,7 @@ def export_documents(config: AvailabilityConfig) -> str:
     service_names: set[str] = set()
     slo_names: set[str] = set()
     sli_names: set[str] = set()
+    policy_names: set[str] = set()
     global_weights = dict(config.weights)
     for service in config.services.values():
         label = _unique(_label(service.name), service_names)
@@ -145,7 +174,11 @@ def export_documents(config: AvailabilityConfig) -> str:
             slo = _unique(_label(objective.name), slo_names)
             sli = _unique(_label(f"{slo}-sli"), sli_names)
             documents.append(_sli(objective, sli))
-            documents.append(_slo(objective, slo, label, sli, global_weights))
+            slo_document = _slo(objective, slo, label, sli, global_weights)
+            documents.append(slo_document)
+            rules = service.alerts.get(objective.name)
+            if rules is not None:
+                documents.extend(_alert_policies(rules, objective, slo_document, policy_names))
     if not documents:
         return ""
     body = yaml.safe_dump_all(
@@ -236,6 +269,69 @@ def _slo(
         "objectives": [threshold],
     }
     return _document("SLO", label, objective.name, notes, spec)
+
+
+def _alert_policies(
+    rules: AlertRules, objective: Objective, slo: dict[str, Any], taken: set[str]
+) -> list[dict[str, Any]]:
+    """One ``AlertPolicy`` per burn-rate rule (the v1 specification allows one condition per
+    policy), each with its ``AlertCondition`` inline, referenced from the SLO; the flags in the
+    SLO's ``slakeeper.io/alerts``, whose presence says the rules were given explicitly."""
+    flags = {"budget_exhausted": rules.budget_exhausted, "credit_tiers": rules.credit_tiers}
+    slo["metadata"].setdefault("annotations", {})[PREFIX + "alerts"] = json.dumps(flags)
+    base = slo["metadata"]["name"]
+    policies: list[dict[str, Any]] = []
+    for n, rule in enumerate(rules.burn_rates, 1):
+        label = _unique(_label(f"{base}-burn-{n}"), taken)
+        factor = burn_factor(rule.budget, _ALERT_WINDOW, rule.long)
+        notes = {PREFIX + "budget": _exact(rule.budget)}
+        for key, span in (("long", rule.long), ("short", rule.short)):
+            if span % _MINUTE:
+                notes[PREFIX + key] = format_duration(timedelta(microseconds=span))
+        lookback, after = _shorthand(rule.long), _shorthand(rule.short)
+        text = (
+            f"{_percent(rule.budget)} of a 30-day error budget spent in {lookback} "
+            f"(burn rate above {float(factor):g}x over {lookback} and {after})"
+        )
+        condition = {
+            "kind": "AlertCondition",
+            "metadata": {"name": label, "annotations": notes},
+            "spec": {
+                "description": text,
+                "severity": rule.severity,
+                "condition": {
+                    "kind": "burnrate",
+                    "op": "gt",
+                    "threshold": float(factor),
+                    "lookbackWindow": lookback,
+                    "alertAfter": after,
+                },
+            },
+        }
+        spec = {
+            "description": f"{objective.name}: {text}",
+            "alertWhenBreaching": True,
+            "alertWhenResolved": False,
+            "alertWhenNoData": False,
+            "conditions": [condition],
+        }
+        name = f"{objective.name} burn rate {n}"
+        policy = {
+            "apiVersion": API_VERSION,
+            "kind": "AlertPolicy",
+            "metadata": {"name": label, "displayName": name},
+            "spec": spec,
+        }
+        policies.append(policy)
+    if policies:
+        slo["spec"]["alertPolicies"] = [{"alertPolicyRef": p["metadata"]["name"]} for p in policies]
+    return policies
+
+
+def _shorthand(us: int) -> str:
+    """A span as an OpenSLO duration-shorthand in whole minutes (rounded up): 5m, 1h."""
+    minutes = -(-us // _MINUTE)
+    return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
 
 
 def _maintenance_spec(m: Maintenance) -> dict[str, Any]:
@@ -391,9 +487,23 @@ def import_documents(text: str) -> dict[str, Any]:
                 )
             )
         weights, weights_from = found, o.where
+    alerting = _Alerting(
+        {o.label: o for o in objects if o.kind == "AlertPolicy"},
+        {o.label: o for o in objects if o.kind == "AlertCondition"},
+    )
     for o in objects:
         if o.kind == "SLO":
-            _objective(o, slis, services, issues)
+            _objective(o, slis, alerting, services, issues)
+    for o in objects:
+        if o.kind in ("AlertPolicy", "AlertCondition") and o.where not in alerting.used:
+            by = "an SLO's alertPolicies" if o.kind == "AlertPolicy" else "an AlertPolicy"
+            issues.append(
+                Issue(
+                    f"{o.where} metadata.name",
+                    f"nothing refers to this {o.kind}: slakeeper keeps alert rules per objective; "
+                    f"refer to it from {by} or leave it out",
+                )
+            )
     for service in services.values():
         names = [str(spec.get("name")) for spec in service.objectives]
         for name in {n for n in names if names.count(n) > 1}:
@@ -500,7 +610,9 @@ def _notes(metadata: object, kind: object, where: str, issues: list[Issue]) -> d
     if not isinstance(annotations, Mapping):
         issues.append(Issue(here, "a mapping of strings"))
         return {}
-    known = {"Service": _SERVICE_NOTES, "SLO": _SLO_NOTES}.get(str(kind), _SLI_NOTES)
+    known = {"Service": _SERVICE_NOTES, "SLO": _SLO_NOTES, "AlertCondition": _CONDITION_NOTES}.get(
+        str(kind), _SLI_NOTES
+    )
     notes: dict[str, str] = {}
     for key, value in annotations.items():
         if not isinstance(key, str) or not key.startswith(PREFIX):
@@ -579,6 +691,7 @@ def _weights(o: _Object, key: str, issues: list[Issue]) -> dict[str, Any] | None
 def _objective(
     o: _Object,
     slis: Mapping[str, _Object],
+    alerting: _Alerting,
     services: dict[str, _ServiceOut],
     issues: list[Issue],
 ) -> None:
@@ -619,13 +732,7 @@ def _objective(
         issues.append(Issue(f"{where}.objectives[0]", "a mapping with target or targetPercent"))
     else:
         threshold = objectives[0]
-    if spec.get("alertPolicies"):
-        issues.append(
-            Issue(
-                f"{where}.alertPolicies",
-                "alert policies have no place in slakeeper's configuration; leave them out",
-            )
-        )
+    alerts = _alerts(o, spec.get("alertPolicies"), where, alerting, issues)
     window = _window(spec.get("timeWindow"), f"{where}.timeWindow", issues)
     method = _method(o, spec.get("budgetingMethod"), where, issues)
     target = _target(o, threshold, f"{where}.objectives[0]", issues) if threshold else None
@@ -669,10 +776,219 @@ def _objective(
             out[key] = policy
     if weights is not None:
         out["weights"] = weights
+    if alerts is not None:
+        out["alerts"] = alerts
     owner = services.get(service)
     if owner is None:
         owner = services[service] = _ServiceOut(service, where=o.where)
     owner.objectives.append(out)
+
+
+@dataclass
+class _Alerting:
+    policies: Mapping[str, _Object]
+    conditions: Mapping[str, _Object]
+    used: set[str] = field(default_factory=set)  # the ``where`` of every object referred to
+
+
+def _alerts(
+    o: _Object, value: object, where: str, alerting: _Alerting, issues: list[Issue]
+) -> dict[str, Any] | None:
+    """The objective's ``alerts`` from its alert policies (each condition a burn-rate rule) and
+    ``slakeeper.io/alerts`` (the two flags); None when it has neither: the default rules."""
+    flags: dict[str, bool] = {}
+    if "alerts" in o.notes:
+        found = _json(o, "alerts", issues)
+        if (
+            not isinstance(found, Mapping)
+            or not set(found) <= {"budget_exhausted", "credit_tiers"}
+            or not all(isinstance(v, bool) for v in found.values())
+        ):
+            issues.append(
+                Issue(
+                    f"{o.where} metadata.annotations.{PREFIX}alerts",
+                    'a JSON mapping: {"budget_exhausted": true, "credit_tiers": true}',
+                )
+            )
+        else:
+            flags = dict(found)
+    if value is None:
+        value = []
+    if not isinstance(value, list):
+        issues.append(Issue(f"{where}.alertPolicies", "a list: [{alertPolicyRef: name}]"))
+        return None
+    if not value and "alerts" not in o.notes:
+        return None
+    rules: list[dict[str, Any]] = []
+    for i, item in enumerate(value):
+        here = f"{where}.alertPolicies[{i}]"
+        policy = _part(item, "alertPolicyRef", "AlertPolicy", alerting.policies, here, alerting)
+        if isinstance(policy, Issue):
+            issues.append(policy)
+            continue
+        p_where, _, _, p_spec = policy
+        conditions = p_spec.get("conditions")
+        if not isinstance(conditions, list) or not conditions:
+            issues.append(
+                Issue(f"{p_where}.conditions", "a list of AlertConditions: [{conditionRef: name}]")
+            )
+            continue
+        for j, c in enumerate(conditions):
+            found_c = _part(
+                c,
+                "conditionRef",
+                "AlertCondition",
+                alerting.conditions,
+                f"{p_where}.conditions[{j}]",
+                alerting,
+            )
+            if isinstance(found_c, Issue):
+                issues.append(found_c)
+                continue
+            rule = _burn_rule(*found_c, issues)
+            if rule is not None:
+                rules.append(rule)
+    return {"burn_rates": rules, **flags}
+
+
+def _part(
+    item: object,
+    ref_key: str,
+    kind: str,
+    known: Mapping[str, _Object],
+    here: str,
+    alerting: _Alerting,
+) -> tuple[str, str, dict[str, str], Mapping[str, Any]] | Issue:
+    """A referred-to or inline ``kind``: where its spec is, where its annotations are, its
+    ``slakeeper.io/`` annotations and its spec."""
+    if isinstance(item, Mapping) and ref_key in item:
+        ref = item[ref_key]
+        found = known.get(ref) if isinstance(ref, str) else None
+        if found is None:
+            names = ", ".join(sorted(known)) or "none in these documents"
+            return Issue(f"{here}.{ref_key}", f"{ref!r} names no {kind} here ({kind}s: {names})")
+        alerting.used.add(found.where)
+        return f"{found.where} spec", f"{found.where} metadata.annotations", found.notes, found.spec
+    if not isinstance(item, Mapping) or not isinstance(item.get("spec"), Mapping):
+        return Issue(here, f"{{{ref_key}: name}} or an inline {kind}: {{kind, metadata, spec}}")
+    if item.get("kind", kind) != kind:
+        return Issue(f"{here}.kind", f"{item.get('kind')!r}: an inline {kind}")
+    found_issues: list[Issue] = []
+    notes = _notes(item.get("metadata"), kind, here, found_issues)
+    if found_issues:
+        return found_issues[0]
+    return f"{here}.spec", f"{here}.metadata.annotations", notes, item["spec"]
+
+
+def _burn_rule(
+    where: str,
+    notes_at: str,
+    notes: Mapping[str, str],
+    spec: Mapping[str, Any],
+    issues: list[Issue],
+) -> dict[str, Any] | None:
+    """A burn-rate rule from an AlertCondition: ``op: gt`` over ``lookbackWindow`` (the long
+    window) and ``alertAfter`` (the short one), ``threshold`` a factor for 30 days."""
+    before = len(issues)
+    severity = spec.get("severity")
+    if severity not in ("page", "ticket"):
+        issues.append(
+            Issue(
+                f"{where}.severity",
+                f"{severity!r}: slakeeper's burn-rate alerts are page or ticket",
+            )
+        )
+    condition = spec.get("condition")
+    here = f"{where}.condition"
+    if not isinstance(condition, Mapping):
+        issues.append(
+            Issue(here, "{kind: burnrate, op: gt, threshold, lookbackWindow, alertAfter}")
+        )
+        return None
+    kind = condition.get("kind", "burnrate")
+    if kind != "burnrate":
+        issues.append(Issue(f"{here}.kind", f"{kind!r}: slakeeper alerts on burn rates (burnrate)"))
+    op = condition.get("op")
+    if op != "gt":
+        issues.append(
+            Issue(
+                f"{here}.op",
+                f"{op!r}: a slakeeper burn-rate rule fires when the rate is above its threshold; "
+                "only gt has a counterpart",
+            )
+        )
+    threshold = _number(condition.get("threshold"))
+    if threshold is None or threshold <= 0:
+        issues.append(
+            Issue(f"{here}.threshold", f"{condition.get('threshold')!r}: a burn rate above 0")
+        )
+    long = _span(condition, "lookbackWindow", "long", here, notes_at, notes, issues)
+    short = _span(condition, "alertAfter", "short", here, notes_at, notes, issues)
+    if long is not None and short is not None and short >= long:
+        issues.append(Issue(f"{here}.alertAfter", "must be shorter than lookbackWindow"))
+    if len(issues) > before:
+        return None
+    assert threshold is not None
+    assert long is not None
+    assert short is not None
+    budget: Fraction | None = threshold * long / _ALERT_WINDOW
+    if "budget" in notes:
+        note = f"{notes_at}.{PREFIX}budget"
+        exact = share(notes["budget"], note, issues)
+        if exact is None:
+            return None
+        if abs(float(burn_factor(exact, _ALERT_WINDOW, long)) - float(threshold)) > 1e-9 * float(
+            threshold
+        ):
+            issues.append(Issue(note, f"{notes['budget']} disagrees with {here}.threshold"))
+            return None
+        budget = exact
+    assert budget is not None
+    if budget > 1:
+        issues.append(
+            Issue(
+                f"{here}.threshold",
+                f"{float(threshold):g} over {condition['lookbackWindow']} spends more than a "
+                "30-day error budget",
+            )
+        )
+        return None
+    return {
+        "budget": _percent(budget),
+        "long": format_duration(timedelta(microseconds=long)),
+        "short": format_duration(timedelta(microseconds=short)),
+        "severity": severity,
+    }
+
+
+def _span(
+    condition: Mapping[str, Any],
+    key: str,
+    note_key: str,
+    here: str,
+    notes_at: str,
+    notes: Mapping[str, str],
+    issues: list[Issue],
+) -> int | None:
+    """µs: a duration-shorthand in m, h, d or w (or its exact ``slakeeper.io/`` note)."""
+    value = condition.get(key)
+    match = _SHORTHAND.match(value) if isinstance(value, str) else None
+    if match is None or match.group(2) not in _SPAN_UNITS:
+        issues.append(Issue(f"{here}.{key}", f"{value!r}: a duration such as 5m, 1h, 3d or 1w"))
+        return None
+    us = int(match.group(1)) * _SPAN_UNITS[match.group(2)] * _MINUTE
+    if note_key not in notes:
+        return us
+    note = f"{notes_at}.{PREFIX}{note_key}"
+    try:
+        exact = parse_duration(notes[note_key]) // timedelta(microseconds=1)
+    except ValueError as exc:
+        issues.append(Issue(note, str(exc)))
+        return None
+    if -(-exact // _MINUTE) * _MINUTE != us:
+        issues.append(Issue(note, f"{notes[note_key]} disagrees with {here}.{key} ({value})"))
+        return None
+    return exact
 
 
 def _indicator(
