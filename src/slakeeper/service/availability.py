@@ -39,7 +39,6 @@ from slakeeper.service.reports import ReportQuery, compliance_report
 
 UTC = ZoneInfo("UTC")
 _DAY = 86_400 * 1_000_000
-LOOKBACK = 3 * _DAY  # the longest burn-rate window read before a window's start
 
 
 # -- incidents ---------------------------------------------------------------------------------
@@ -197,11 +196,12 @@ def availability_report(
             raise NotFound(_no_objective(config, service, objective_name))
         w = objective_window(objective, label, now)
         lookbacks = sorted({*LOOKBACKS, *config.alert_rules(objective).lookbacks})
+        # the window, and the burn rates' lookbacks before now (which may lie outside it)
+        first, last = min(w.start, now - max(lookbacks)), max(w.end, now)
         if objective.method != "time":  # measurements: the numpy form over columns
-            columns = store.measurement_columns(service, min(w.start, now - max(lookbacks)), w.end)
-            arrays = SliceArrays.from_columns(*columns)
+            arrays = SliceArrays.from_columns(*store.measurement_columns(service, first, last))
             return batch_report(objective, arrays, config.maintenance, w, now, lookbacks)
-        found = store.incidents_between(service, w.start - max(lookbacks), w.end)
+        found = store.incidents_between(service, first, last)
     return report(objective, found, [], config.maintenance, w, now, lookbacks)
 
 
