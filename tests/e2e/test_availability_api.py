@@ -183,3 +183,70 @@ def test_measurements_feed_a_timeslice_objective(api: Api) -> None:
     assert answer.status_code == 422
     assert "total" in answer.text
     assert post(api, "/v1/services/nowhere/measurements", rows).status_code == 404
+
+
+def test_signals_fire_once_per_episode_through_the_channels(api: Api) -> None:
+    """The worker sends a signal when it starts to hold, not again while it holds, and again
+    after it stopped and started over; the message says what and is logged like any alert."""
+    import orjson
+
+    from slakeeper.adapters.notify.factory import ChannelFactory
+    from slakeeper.entrypoints.worker import Worker
+    from tests.receivers import HttpReceiver
+
+    receiver = HttpReceiver()
+    factory = ChannelFactory(env={})
+    doc = example()
+    doc["channels"]["hook"] = {"type": "webhook", "url": receiver.url}
+    doc["notify"] = {"channels": ["hook"]}
+    assert api.put_config(doc).status_code == 200
+    worker = Worker(api.services, factory, threads=1)
+    try:
+        api.clock.set("2026-10-20T12:00:00Z")
+        outage = {
+            "id": "BIG",
+            "service": "storage",
+            "start": "2026-10-20T10:00:00Z",
+            "end": "2026-10-20T11:30:00Z",
+        }
+        assert post(api, "/v1/incidents", outage).status_code == 201
+        worker.watch_availability(force=True)
+        worker.send_due()
+        sent = [orjson.loads(r["body"]) for r in receiver.requests]
+        signals = {(m["objective"], m["signal"]) for m in sent}
+        assert ("storage-monthly", "budget_exhausted") in signals  # 90 of 44.6 minutes
+        assert all(m["subject"] == "service" and m["service"] == "storage" for m in sent)
+        budget = next(m for m in sent if m["signal"] == "budget_exhausted")
+        assert budget["kind"] == "breach"
+        assert "spent its error budget for 2026-10" in budget["message"]
+        count = len(sent)
+        api.clock.set("2026-10-20T12:05:00Z")  # still holding: nothing more
+        worker.watch_availability(force=True)
+        worker.send_due()
+        assert len(receiver.requests) == count
+        logged = api.get("/v1/alerts").json()["alerts"]
+        assert any(a["ticket"] == "service:storage" for a in logged)
+        # a correction halves the outage's weight: the budget holds again, the episode ends
+        change = {"impact": "degraded", "reason": "only reads were slow"}
+        assert post(api, "/v1/incidents/BIG", change, method="PATCH").status_code == 200
+        worker.watch_availability(force=True)
+        assert len(receiver.requests) == count
+        assert (
+            post(
+                api,
+                "/v1/incidents/BIG",
+                {"impact": "major", "reason": "writes failed too"},
+                method="PATCH",
+            ).status_code
+            == 200
+        )
+        worker.watch_availability(force=True)  # holds again: a new episode, a new alert
+        worker.send_due()
+        again = [orjson.loads(r["body"]) for r in receiver.requests[count:]]
+        assert [m["signal"] for m in again if m["objective"] == "storage-monthly"].count(
+            "budget_exhausted"
+        ) == 1
+    finally:
+        worker._executor.shutdown()
+        factory.close()
+        receiver.close()

@@ -12,10 +12,12 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from slakeeper.bootstrap import Services
+from slakeeper.service.availability_watch import watch
 from slakeeper.service.delivery import RetryPolicy, Sender
 from slakeeper.service.monitor import FiringRules, tick
 from slakeeper.service.ports import Channels
@@ -36,8 +38,10 @@ class Worker:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     threads: int = 8
     poll_s: float = 0.2
+    availability_every_s: float = 60.0
     stop: threading.Event = field(default_factory=threading.Event)
     _work: threading.Event = field(default_factory=threading.Event)
+    _next_watch: float = 0.0
 
     def __post_init__(self) -> None:
         self.retry = replace(self.retry, batch=self.threads * 4)  # the lease covers 4 per thread
@@ -56,7 +60,7 @@ class Worker:
         """Record everything due now, and fold the reports' pending counts; the number of
         alerts recorded."""
         fold_kept_counts(self.svc.uow)
-        recorded = 0
+        recorded = self.watch_availability()
         while True:
             result = tick(self.svc.uow, self.svc.config, self.svc.now(), self.rules)
             recorded += result.alerts
@@ -64,6 +68,17 @@ class Worker:
                 self._work.set()
             if result.clocks < self.rules.batch:
                 return recorded
+
+    def watch_availability(self, force: bool = False) -> int:
+        """Fire the availability signals that started to hold, at most every
+        ``availability_every_s``; the number of alerts recorded."""
+        if not force and time.monotonic() < self._next_watch:
+            return 0
+        self._next_watch = time.monotonic() + self.availability_every_s
+        fired = watch(self.svc.uow, self.svc.config, self.svc.now())
+        if fired:
+            self._work.set()
+        return fired
 
     def send_due(self) -> int:
         """Send every delivery due now; the number of attempts made."""
@@ -128,4 +143,12 @@ def worker_for(svc: Services, channels: Channels, threads: int, poll_s: float) -
         catch_up=int(settings.catch_up_hours * 3600 * _US),
     )
     retry = RetryPolicy(lease=int(settings.delivery_lease_s * _US))
-    return Worker(svc, channels, rules, retry, threads=threads, poll_s=poll_s)
+    return Worker(
+        svc,
+        channels,
+        rules,
+        retry,
+        threads=threads,
+        poll_s=poll_s,
+        availability_every_s=settings.availability_every_s,
+    )

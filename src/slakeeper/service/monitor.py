@@ -167,8 +167,8 @@ def _level(levels: tuple[Escalation, ...], threshold: Firing | AlertRow) -> Esca
     return next((e for e in levels if e.key == key), None)
 
 
-def _route_deliveries(
-    alert_id: int, action: str, route: Route, config: SlaConfig, send: _Send
+def route_deliveries(
+    alert_id: int, action: str, route: Route, config: SlaConfig, send: Send
 ) -> list[NewDelivery]:
     out: list[NewDelivery] = []
     for name in route.channels:
@@ -178,7 +178,7 @@ def _route_deliveries(
     return out
 
 
-class _Send:
+class Send:
     """Builds the deliveries of one alert: pending now, or skipped when it is stale."""
 
     def __init__(self, stale: bool, now: int) -> None:
@@ -196,16 +196,16 @@ def _deliveries(
     alert: AlertRow, r: _Rules, config: SlaConfig, now: int, rules: FiringRules
 ) -> list[NewDelivery]:
     """What this alert is to be sent as: its route's channels, or its escalation level's actions."""
-    send = _Send(now - alert.planned_at > rules.catch_up, now)
+    send = Send(now - alert.planned_at > rules.catch_up, now)
     if alert.kind != "escalation":
-        return _route_deliveries(alert.id, "notify", r.route, config, send) if r.route else []
+        return route_deliveries(alert.id, "notify", r.route, config, send) if r.route else []
     out: list[NewDelivery] = []
     level = _level(r.levels, alert)
     for action in level.actions if level else ():
         options: Mapping[str, Any] = action.options
         if action.kind == "notify":
             route = Route(tuple(options["channels"]), tuple(options.get("to") or ()))
-            out.extend(_route_deliveries(alert.id, "notify", route, config, send))
+            out.extend(route_deliveries(alert.id, "notify", route, config, send))
         elif action.kind == "webhook":
             spec = {"url": options["url"], "secret": options.get("secret") or ""}
             out.append(send(alert.id, "webhook", "webhook", spec))

@@ -135,6 +135,32 @@ class AvailabilityStore:
             )
         )
 
+    def signal_states(self, service: str, objective: str) -> dict[str, tuple[int, bool]]:
+        """The objective's signals as last seen: signal → (episode, holding)."""
+        a = t.availability_signals.c
+        rows = self.connection.execute(
+            select(a.signal, a.episode, a.active).where(
+                a.service == service, a.objective == objective
+            )
+        )
+        return {r.signal: (int(r.episode), bool(r.active)) for r in rows}
+
+    def set_signal_states(
+        self, service: str, objective: str, states: dict[str, tuple[int, bool]], now: int
+    ) -> None:
+        rows = [
+            {
+                "service": service,
+                "objective": objective,
+                "signal": signal,
+                "episode": episode,
+                "active": active,
+                "changed_at": now,
+            }
+            for signal, (episode, active) in sorted(states.items())
+        ]
+        self._upsert(t.availability_signals, rows, ("service", "objective", "signal"))
+
     def latest_statement_versions(self, period: str) -> dict[str, int]:
         s = t.statements.c
         stmt = (

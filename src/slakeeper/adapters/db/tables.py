@@ -314,3 +314,16 @@ statements = Table(
     Column("reason", Text, nullable=False),
     Column("body", Text, nullable=False),  # JSON
 )
+
+# the availability signals in force per objective (burn rates, budget, credit tiers): a signal
+# fires one alert when it starts to hold (a new episode) and none while it keeps holding
+availability_signals = Table(
+    "availability_signals",
+    metadata,
+    Column("service", Text, primary_key=True),
+    Column("objective", Text, primary_key=True),
+    Column("signal", Text, primary_key=True),  # "burn_rate 14.4x 1h/5m", "budget_exhausted budget"
+    Column("episode", Integer, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("changed_at", BigInteger, nullable=False),
+)

@@ -45,15 +45,19 @@ class TeamsChannel:
         title = self.renderer.line("title.txt.j2", alert)
         text = self.renderer.render("teams.md.j2", alert).strip()
         try:
-            facts = [
-                ("Ticket", _text(alert["ticket"])),
-                ("Clock", clock_name(alert["metric"], alert["cycle"])),
-                ("Policy", _text(alert.get("policy"))),
-                ("Priority", _text(alert.get("priority"))),
-                ("Time left", remaining(alert["time_left_s"])),
-                ("Due", instant(alert.get("due_at"))),
-                ("Alert id", _text(alert["id"])),
-            ]
+            facts = (
+                _service_facts(alert)
+                if "subject" in alert
+                else [
+                    ("Ticket", _text(alert["ticket"])),
+                    ("Clock", clock_name(alert["metric"], alert["cycle"])),
+                    ("Policy", _text(alert.get("policy"))),
+                    ("Priority", _text(alert.get("priority"))),
+                    ("Time left", remaining(alert["time_left_s"])),
+                    ("Due", instant(alert.get("due_at"))),
+                    ("Alert id", _text(alert["id"])),
+                ]
+            )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"alert payload lacks a usable {exc}") from exc
         body: list[dict[str, Any]] = [
@@ -85,3 +89,14 @@ class TeamsChannel:
         except ValueError as exc:
             return Attempt(None, str(exc), retryable=False)
         return post_json(self.client, self.url, orjson.dumps(body))
+
+
+def _service_facts(alert: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The FactSet of an availability alert (docs/semantics.md §11)."""
+    return [
+        ("Service", _text(alert["service"])),
+        ("Objective", f"{_text(alert['objective'])} ({_text(alert['window'])})"),
+        ("Uptime", f"{_text(alert.get('uptime_pct'))}% (target {_text(alert['target_pct'])}%)"),
+        ("Budget left", f"{_text(alert.get('budget_left_pct'))}%"),
+        ("Alert id", _text(alert["id"])),
+    ]

@@ -85,11 +85,13 @@ class WhatsAppChannel:
                 "text": {"preview_url": False, "body": text},
             }
         try:
-            time_left = remaining(alert["time_left_s"])
-            ticket = str(alert["ticket"])
+            if "subject" in alert:  # an availability alert: what, and the budget left
+                subject, detail = str(alert["service"]), f"{alert.get('budget_left_pct')}% left"
+            else:
+                subject, detail = str(alert["ticket"]), remaining(alert["time_left_s"])
         except (KeyError, TypeError) as exc:
             raise ValueError(f"alert payload lacks a usable {exc}") from exc
-        values = [self.renderer.line("title.txt.j2", alert), ticket, time_left]
+        values = [self.renderer.line("title.txt.j2", alert), subject, detail]
         parameters = [
             {"type": "text", "text": _clip(" ".join(v.split()), PARAMETER_MAX)} for v in values
         ]

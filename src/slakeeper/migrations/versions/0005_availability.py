@@ -1,5 +1,6 @@
-"""Availability: incidents and their change log, measurements (good/total per interval) and the
-issued monthly statements (version 1 at the month's close, later versions restate it).
+"""Availability: incidents and their change log, measurements (good/total per interval), the
+issued monthly statements (version 1 at the month's close, later versions restate it) and the
+signals in force per objective (one alert per episode).
 
 Revision ID: 0005
 Revises: 0004
@@ -67,8 +68,19 @@ def upgrade() -> None:
         sa.Column("body", sa.Text(), nullable=False),
     )
 
+    op.create_table(
+        "availability_signals",
+        sa.Column("service", sa.Text(), primary_key=True),
+        sa.Column("objective", sa.Text(), primary_key=True),
+        sa.Column("signal", sa.Text(), primary_key=True),
+        sa.Column("episode", sa.Integer(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("changed_at", sa.BigInteger(), nullable=False),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("availability_signals")
     op.drop_table("statements")
     op.drop_table("measurements")
     op.drop_index("ix_incident_changes_incident", "incident_changes")
