@@ -4,7 +4,7 @@ issued statements (mixed into :class:`~slakeeper.adapters.db.store.SqlStore`).""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import Connection, func, insert, or_, select, update
@@ -17,10 +17,11 @@ from slakeeper.service.records import IncidentChange, StatementRow
 class AvailabilityStore:
     connection: Connection
 
-    def _upsert(  # provided by SqlStore
-        self, table: Any, rows: list[dict[str, Any]], keys: Sequence[str], adding: bool = False
-    ) -> None:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # SqlStore, which mixes this in, provides it
+
+        def _upsert(
+            self, table: Any, rows: list[dict[str, Any]], keys: Sequence[str], adding: bool = False
+        ) -> None: ...
 
     def incident(self, incident_id: str) -> Incident | None:
         row = self.connection.execute(
