@@ -22,6 +22,7 @@ from slakeeper.entrypoints.api import (
     routes_clocks,
     routes_config,
     routes_events,
+    routes_hooks,
     routes_reports,
     routes_system,
 )
@@ -152,6 +153,7 @@ def create_app(services: Services) -> FastAPI:
         routes_alerts,
         routes_reports,
         routes_availability,
+        routes_hooks,
         routes_system,
     ):
         app.include_router(module.router)
