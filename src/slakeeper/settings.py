@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     delivery_lease_s: Annotated[float, Field(ge=10)] = 180.0
     # the secret of GitHub's webhook (POST /v1/hooks/github); unset: the hook is off
     github_hook_secret: str = ""
+    # the signing secret of Zendesk's webhook (POST /v1/hooks/zendesk); unset: the hook is off
+    zendesk_hook_secret: str = ""
     # how often the worker looks at the availability objectives' signals (burn rates, budget)
     availability_every_s: Annotated[float, Field(gt=0)] = 60.0
 

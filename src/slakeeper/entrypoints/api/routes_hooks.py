@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from slakeeper.adapters.hooks import github
+from slakeeper.adapters.hooks import github, zendesk
 from slakeeper.entrypoints.api.deps import ServicesDep
 from slakeeper.entrypoints.api.errors import responses
 from slakeeper.service.hooks import receive
@@ -34,32 +34,51 @@ def _ignored(reason: str) -> JSONResponse:
 async def post_hook(
     source: Annotated[str, Path(pattern="^[a-z]{1,32}$")], request: Request, svc: ServicesDep
 ) -> Any:
-    """A delivery from ``source`` (``github``), authenticated by its signature."""
-    if source != "github":
-        return JSONResponse({"error": f"no webhook source {source!r}; use github"}, 404)
-    secret = svc.settings.github_hook_secret
+    """A delivery from ``source`` (``github`` or ``zendesk``), authenticated by its signature."""
+    secrets = {
+        "github": svc.settings.github_hook_secret,
+        "zendesk": svc.settings.zendesk_hook_secret,
+    }
+    if source not in secrets:
+        return JSONResponse({"error": f"no webhook source {source!r}; use github or zendesk"}, 404)
+    secret = secrets[source]
     if not secret:
-        message = "the github webhook is not configured: set SLAKEEPER_GITHUB_HOOK_SECRET"
-        return JSONResponse({"error": message}, 404)
+        setting = f"SLAKEEPER_{source.upper()}_HOOK_SECRET"
+        return JSONResponse(
+            {"error": f"the {source} webhook is not configured: set {setting}"}, 404
+        )
     body = await request.body()
-    if not github.verify(secret, body, request.headers.get("x-hub-signature-256")):
-        return JSONResponse({"error": "the X-Hub-Signature-256 signature does not match"}, 401)
-    delivery = request.headers.get("x-github-delivery") or ""
-    if not delivery or len(delivery) > 64:
-        return _ignored("no usable X-GitHub-Delivery header")
+    headers = request.headers
+    if source == "github":
+        signed = github.verify(secret, body, headers.get("x-hub-signature-256"))
+    else:
+        signed = zendesk.verify(
+            secret,
+            body,
+            headers.get("x-zendesk-webhook-signature-timestamp"),
+            headers.get("x-zendesk-webhook-signature"),
+        )
+    if not signed:
+        return JSONResponse({"error": f"the {source} signature does not match"}, 401)
     try:
         payload = orjson.loads(body)
     except orjson.JSONDecodeError:
         return _ignored("the body is not JSON")
     try:
-        mapped = github.map_delivery(request.headers.get("x-github-event", ""), delivery, payload)
+        if source == "github":
+            delivery = headers.get("x-github-delivery") or ""
+            if not delivery or len(delivery) > 64:
+                return _ignored("no usable X-GitHub-Delivery header")
+            mapped = github.map_delivery(headers.get("x-github-event", ""), delivery, payload)
+        else:
+            mapped = zendesk.map_event(payload)
     except github.Ignored as exc:
         return _ignored(str(exc))
     got = await run_in_threadpool(
         receive,
         svc.uow,
         svc.config,
-        "github",
+        source,
         mapped.ticket,
         mapped.events,
         mapped.created,
