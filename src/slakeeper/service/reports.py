@@ -24,6 +24,7 @@ from slakeeper.domain.periods import Window, earlier, window
 from slakeeper.domain.reports import (
     BREACHED,
     MET,
+    QUARTER_HOUR,
     ComplianceRow,
     FirstContact,
     Satisfaction,
@@ -45,7 +46,7 @@ from slakeeper.service.ports import Store, UnitOfWork
 
 Key = tuple[str | None, ...]
 V = TypeVar("V")
-SLICE = 15 * 60 * 1_000_000  # µs: a quarter hour
+SLICE = QUARTER_HOUR  # µs: the store counts by quarter hour
 DAY = 86_400 * 1_000_000  # µs: a day of the kept daily counts (UTC)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

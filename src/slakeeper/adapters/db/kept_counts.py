@@ -21,8 +21,9 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, literal, or_, select, union_all
 
 from slakeeper.adapters.db import tables as t
+from slakeeper.domain.reports import QUARTER_HOUR
 
-SLICE = 15 * 60 * 1_000_000  # µs: a quarter hour
+SLICE = QUARTER_HOUR  # µs
 PER_DAY = 96  # quarter hours
 DIMENSIONS = (  # of a counted clock: its own, then its ticket's
     "metric",
