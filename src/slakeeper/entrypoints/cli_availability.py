@@ -40,7 +40,7 @@ def report_command(
 ) -> None:
     """Uptime, error budget, burn rates, projection and daily uptime of an objective."""
     from slakeeper.bootstrap import bootstrap
-    from slakeeper.entrypoints.api.routes_availability import report_out
+    from slakeeper.entrypoints.availability_view import report_out
     from slakeeper.service.availability import availability_report
     from slakeeper.service.queries import NotFound
 
@@ -84,7 +84,7 @@ def statements_command(
     """Each customer's monthly statement: uptime per service, credits owed, ticket SLAs. A
     closed month's statements are issued on first reading and frozen from then on."""
     from slakeeper.bootstrap import bootstrap
-    from slakeeper.entrypoints.api.routes_availability import statement_out
+    from slakeeper.entrypoints.availability_view import statement_out
     from slakeeper.service.availability import statements
 
     _check(form)

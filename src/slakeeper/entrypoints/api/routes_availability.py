@@ -3,20 +3,18 @@ an objective's report, and customers' monthly statements with their credits."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from slakeeper.domain.availability import Incident, Report, Slice, floor_percent
-from slakeeper.domain.availability_alerts import Signal, span_label
+from slakeeper.domain.availability import Incident, Slice
 from slakeeper.domain.errors import InvalidInput, Issue
 from slakeeper.domain.events import MAX_TEXT, format_instant
 from slakeeper.entrypoints.api.deps import PrincipalDep, ServicesDep, WriterDep, instant
 from slakeeper.entrypoints.api.errors import responses
+from slakeeper.entrypoints.availability_view import report_out, statement_out
 from slakeeper.service.availability import (
-    IssuedStatement,
     add_measurements,
     availability_report,
     change_incident,
@@ -184,51 +182,6 @@ def post_measurements(
     return {"stored": add_measurements(svc.uow, svc.config, service, slices, now)}
 
 
-def report_out(r: Report, found: Sequence[Signal] = ()) -> dict[str, Any]:
-    """An objective's report as JSON: exact ratios as fractions, percentages floored, and the
-    signals that hold (burn rates, budget, credit tiers)."""
-
-    def pct(value: Any, places: int = 5) -> str | None:
-        return None if value is None else floor_percent(value, places)
-
-    o = r.objective
-    return {
-        "service": o.service,
-        "objective": o.name,
-        "target_pct": pct(o.target),
-        "method": o.method,
-        "window": {
-            "label": r.window.label,
-            "start": format_instant(r.window.start),
-            "end": format_instant(r.window.end),
-        },
-        "at": format_instant(r.at),
-        "uptime": None if r.uptime is None else str(r.uptime),
-        "uptime_pct": pct(r.uptime),
-        "met": r.met,
-        "good": str(r.measure.good),
-        "eligible": str(r.measure.eligible),
-        "budget": {
-            "total": str(r.budget.total),
-            "consumed": str(r.budget.consumed),
-            "remaining": str(r.budget.remaining),
-            "remaining_pct": None
-            if r.budget.remaining_ratio is None
-            else str(round(float(r.budget.remaining_ratio) * 100, 3)),
-        },
-        "burn_rates": {
-            span_label(back): None if rate is None else str(round(float(rate), 3))
-            for back, rate in r.burn.items()
-        },
-        "projected_uptime_pct": pct(r.projected),
-        "days": [{"day": day, "uptime_pct": pct(m.ratio)} for day, m in r.days],
-        "signals": [
-            {"kind": x.kind, "key": x.key, "severity": x.severity, "message": x.message}
-            for x in found
-        ],
-    }
-
-
 @router.get("/availability/{service}", responses=responses(401, 404, 422))
 def get_availability(
     service: ServicePath,
@@ -249,21 +202,6 @@ def get_availability(
             raise
         raise InvalidInput([Issue("period", str(exc))]) from None
     return report_out(found, now_signals)
-
-
-def statement_out(s: IssuedStatement) -> dict[str, Any]:
-    return {
-        **s.body,
-        "claim_by": format_instant(int(s.body["claim_by"])),
-        "version": s.version,
-        "issued_at": None if s.issued_at is None else format_instant(s.issued_at),
-        "status": "provisional"
-        if s.version is None
-        else "issued"
-        if s.version == 1
-        else "restated",
-        "reason": s.reason,
-    }
 
 
 @router.get("/statements/{period}", responses=responses(401, 422))

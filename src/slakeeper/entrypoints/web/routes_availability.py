@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from slakeeper.domain.availability import Report
 from slakeeper.domain.errors import InvalidInput
 from slakeeper.domain.periods import earlier, label_of, window
-from slakeeper.entrypoints.api.routes_availability import report_out, statement_out
+from slakeeper.entrypoints.availability_view import report_out, statement_out
 from slakeeper.entrypoints.web.routes import _login_first, _page, _svc, _who
 from slakeeper.service.availability import (
     availability_report,
