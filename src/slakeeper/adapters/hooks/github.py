@@ -22,8 +22,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from slakeeper.adapters.hooks import Ignored, Mapped
 
 PRIORITIES = ("urgent", "high", "normal", "low")
 AGENTS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
@@ -35,17 +36,6 @@ def verify(secret: str, body: bytes, header: str | None) -> bool:
         return False
     expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, header.removeprefix("sha256="))
-
-
-@dataclass(frozen=True, slots=True)
-class Mapped:
-    ticket: str
-    events: list[dict[str, Any]]  # SPEC §4, in order
-    created: dict[str, Any] | None  # the ticket's creation, to send first if it is unknown
-
-
-class Ignored(ValueError):
-    """A payload slakeeper has nothing to do with; the message says why."""
 
 
 def map_delivery(event: str, delivery: str, payload: object) -> Mapped:

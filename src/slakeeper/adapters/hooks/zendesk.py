@@ -25,7 +25,7 @@ import hmac
 from collections.abc import Mapping
 from typing import Any
 
-from slakeeper.adapters.hooks.github import Ignored, Mapped
+from slakeeper.adapters.hooks import Ignored, Mapped
 
 PREFIX = "zen:event-type:ticket."
 STATUSES = {

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from slakeeper.adapters.hooks import github, zendesk
+from slakeeper.adapters.hooks import Ignored, github, zendesk
 from slakeeper.entrypoints.api.deps import ServicesDep
 from slakeeper.entrypoints.api.errors import responses
 from slakeeper.service.hooks import receive
@@ -72,7 +72,7 @@ async def post_hook(
             mapped = github.map_delivery(headers.get("x-github-event", ""), delivery, payload)
         else:
             mapped = zendesk.map_event(payload)
-    except github.Ignored as exc:
+    except Ignored as exc:
         return _ignored(str(exc))
     got = await run_in_threadpool(
         receive,
