@@ -14,7 +14,6 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from slakeeper.adapters.config_file import parse_document
 from slakeeper.bootstrap import Services
@@ -28,6 +27,7 @@ from slakeeper.domain.reports import ComplianceRow, period_of
 from slakeeper.entrypoints import report_view as view
 from slakeeper.entrypoints import review_view
 from slakeeper.entrypoints.explain_view import explanation_dict
+from slakeeper.entrypoints.web.pages import COOKIE, login_first, render, services_of, who_is
 from slakeeper.service.alert_log import list_alerts, ticket_alerts
 from slakeeper.service.configuration import put_config
 from slakeeper.service.queries import NotFound, at_risk, ticket_view
@@ -36,44 +36,14 @@ from slakeeper.service.reports import ReportQuery, compliance_report, review_rep
 from slakeeper.service.tokens import Principal, Unauthorized, authenticate
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
-COOKIE = "slk_token"
 _US = 1_000_000
 DEFAULT_WINDOW = 56 * 86_400 * _US  # the compliance page without dates: the last eight weeks
-_env = Environment(
-    loader=PackageLoader("slakeeper.entrypoints.web", "templates"),
-    autoescape=select_autoescape(["html", "j2"]),
-)
-
-
-def _svc(request: Request) -> Services:
-    found: Services = request.app.state.services
-    return found
-
-
-def _who(request: Request) -> Principal | None:
-    token = request.cookies.get(COOKIE)
-    if not token:
-        return None
-    try:
-        return authenticate(_svc(request).uow, token)
-    except Unauthorized:
-        return None
-
-
-def _page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    return HTMLResponse(_env.get_template(name).render(**context), status_code=status)
-
-
-def _login_first() -> RedirectResponse:
-    return RedirectResponse("/ui/login", status_code=303)
-
-
 # -- login ---------------------------------------------------------------------------------------
 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page() -> HTMLResponse:
-    return _page("login.html.j2", title="Log in", who=None)
+    return render("login.html.j2", title="Log in", who=None)
 
 
 @router.post("/login", response_model=None)
@@ -81,9 +51,9 @@ async def login(request: Request) -> Response:
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     token = (form.get("token") or [""])[0].strip()
     try:
-        authenticate(_svc(request).uow, token)
+        authenticate(services_of(request).uow, token)
     except Unauthorized:
-        return _page(
+        return render(
             "login.html.j2", 401, title="Log in", who=None, error="Unknown or revoked token."
         )
     answer = RedirectResponse("/ui/", status_code=303)
@@ -102,7 +72,7 @@ def logout() -> RedirectResponse:
 
 
 def _queue(request: Request, who: Principal, within: str) -> dict[str, Any]:
-    svc = _svc(request)
+    svc = services_of(request)
     try:
         window = parse_duration(within)
     except ValueError:
@@ -147,10 +117,10 @@ def _queue(request: Request, who: Principal, within: str) -> dict[str, Any]:
 
 @router.get("/", response_model=None)
 def queue_page(request: Request, within: Annotated[str, Query(max_length=16)] = "4h") -> Response:
-    who = _who(request)
+    who = who_is(request)
     if who is None:
-        return _login_first()
-    return _page(
+        return login_first()
+    return render(
         "queue.html.j2", title="At risk", page="/ui/", who=who, **_queue(request, who, within)
     )
 
@@ -159,10 +129,10 @@ def queue_page(request: Request, within: Annotated[str, Query(max_length=16)] = 
 def queue_fragment(
     request: Request, within: Annotated[str, Query(max_length=16)] = "4h"
 ) -> Response:
-    who = _who(request)
+    who = who_is(request)
     if who is None:
         return Response(status_code=401)
-    return _page("queue_rows.html.j2", **_queue(request, who, within))
+    return render("queue_rows.html.j2", **_queue(request, who, within))
 
 
 # -- compliance ----------------------------------------------------------------------------------
@@ -230,10 +200,10 @@ def compliance_page(
     customer: Annotated[str, Query(max_length=256)] = "",
     group: Annotated[str, Query(max_length=256)] = "",
 ) -> Response:
-    who = _who(request)
+    who = who_is(request)
     if who is None:
-        return _login_first()
-    svc = _svc(request)
+        return login_first()
+    svc = services_of(request)
     issues: list[str] = []
     only = {"priority": priority, "customer": customer, "group": group}
     where = tuple((d, v.strip()) for d, v in only.items() if v.strip())
@@ -264,7 +234,7 @@ def compliance_page(
     both = compliance_report(svc.uow, q)
     rows = view.compliance_rows([by], _margin(both, 0))
     trend = view.compliance_rows(["period"], _margin(both, 1))
-    return _page(
+    return render(
         "compliance.html.j2",
         title="Compliance",
         page="/ui/compliance",
@@ -292,10 +262,10 @@ def review_page(
     tz: Annotated[str, Query(max_length=64)] = "UTC",
     objective: Annotated[str, Query(max_length=8)] = "95",
 ) -> Response:
-    who = _who(request)
+    who = who_is(request)
     if who is None:
-        return _login_first()
-    svc = _svc(request)
+        return login_first()
+    svc = services_of(request)
     now = svc.now()
     issues: list[str] = []
     try:
@@ -320,7 +290,7 @@ def review_page(
     else:
         scopes = review_report(svc.uow, period, zone, share, now, who.customer)
         found = review_view.as_dict(period, tz, scopes)
-    return _page(
+    return render(
         "review_page.html.j2",
         title="Review",
         page="/ui/review",
@@ -378,15 +348,15 @@ def _clock_chart(explained: list[dict[str, Any]], start: int, end: int) -> str:
 
 @router.get("/tickets/{ticket}", response_model=None)
 def ticket_page(request: Request, ticket: str) -> Response:
-    who = _who(request)
+    who = who_is(request)
     if who is None:
-        return _login_first()
-    svc = _svc(request)
+        return login_first()
+    svc = services_of(request)
     now = svc.now()
     try:
         found = ticket_view(svc.uow, svc.config, ticket, now, who.customer)
     except (NotFound, InvalidInput):
-        return _page(
+        return render(
             "notice.html.j2", 404, title="Not found", who=who, error=f"No ticket {ticket!r}."
         )
     explained = [explanation_dict(x) for x in found.explanations]
@@ -425,7 +395,7 @@ def ticket_page(request: Request, ticket: str) -> Response:
         "group": row.group,
         "created_at": format_instant(row.created_at) if row.created_at else "—",
     }
-    return _page(
+    return render(
         "ticket.html.j2",
         title=f"Ticket {ticket}",
         page="",
@@ -447,10 +417,10 @@ def alerts_page(
     kind: Annotated[str, Query(max_length=20)] = "",
     delivery: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
-    who = _who(request)
+    who = who_is(request)
     if who is None:
-        return _login_first()
-    svc = _svc(request)
+        return login_first()
+    svc = services_of(request)
     f = AlertFilter(
         customer=who.customer,
         kind=kind if kind in ("warning", "breach", "escalation") else None,
@@ -480,7 +450,7 @@ def alerts_page(
         }
         for a in page.alerts
     ]
-    return _page(
+    return render(
         "alerts.html.j2",
         title="Alerts",
         page="/ui/alerts",
@@ -527,19 +497,19 @@ def _config_context(svc: Services, who: Principal) -> dict[str, Any]:
 
 @router.get("/config", response_model=None)
 def config_page(request: Request) -> Response:
-    who = _who(request)
+    who = who_is(request)
     if who is None:
-        return _login_first()
+        return login_first()
     if who.customer is not None:
-        return _page(
+        return render(
             "notice.html.j2",
             403,
             title="Not allowed",
             who=who,
             error="The configuration is not for customers.",
         )
-    svc = _svc(request)
-    return _page(
+    svc = services_of(request)
+    return render(
         "config.html.j2",
         title="Calendars & policies",
         page="/ui/config",
@@ -551,12 +521,12 @@ def config_page(request: Request) -> Response:
 
 @router.post("/config", response_model=None)
 async def save_config(request: Request) -> Response:
-    who = _who(request)
+    who = who_is(request)
     if who is None:
-        return _login_first()
-    svc = _svc(request)
+        return login_first()
+    svc = services_of(request)
     if who.customer is not None or not who.can("admin"):
-        return _page(
+        return render(
             "notice.html.j2",
             403,
             title="Not allowed",
@@ -571,7 +541,7 @@ async def save_config(request: Request) -> Response:
         saved = put_config(svc.uow, svc.config, document, source, who.name, svc.now(), svc.states)
     except InvalidInput as exc:  # a YAML error or an invalid configuration, with every issue
         context.update(source=source)
-        return _page(
+        return render(
             "config.html.j2",
             422,
             title="Calendars & policies",
@@ -582,7 +552,7 @@ async def save_config(request: Request) -> Response:
             **context,
         )
     context = _config_context(svc, who)
-    return _page(
+    return render(
         "config.html.j2",
         title="Calendars & policies",
         page="/ui/config",

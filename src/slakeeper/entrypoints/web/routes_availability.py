@@ -15,7 +15,7 @@ from slakeeper.domain.availability import Report
 from slakeeper.domain.errors import InvalidInput
 from slakeeper.domain.periods import earlier, label_of, window
 from slakeeper.entrypoints.availability_view import report_out, statement_out
-from slakeeper.entrypoints.web.routes import _login_first, _page, _svc, _who
+from slakeeper.entrypoints.web.pages import login_first, render, services_of, who_is
 from slakeeper.service.availability import (
     availability_report,
     objective_signals,
@@ -88,10 +88,10 @@ def availability_page(
     objective: Annotated[str | None, Query(max_length=128)] = None,
     period: Annotated[str | None, Query(max_length=16)] = None,
 ) -> Response:
-    who = _who(request)
+    who = who_is(request)
     if who is None:
-        return _login_first()
-    svc = _svc(request)
+        return login_first()
+    svc = services_of(request)
     with svc.uow.read() as store:
         config = require_config(svc.config, store).config.availability
     issues: list[str] = []
@@ -114,7 +114,7 @@ def availability_page(
             "bars": _uptime_bars(shown["days"], r.objective.target),
             "burn": _burn_down(r),
         }
-    return _page(
+    return render(
         "availability.html.j2",
         title="Availability",
         page="/ui/availability",
@@ -132,10 +132,10 @@ def availability_page(
 def statements_page(
     request: Request, period: Annotated[str | None, Query(max_length=16)] = None
 ) -> Response:
-    who = _who(request)
+    who = who_is(request)
     if who is None:
-        return _login_first()
-    svc = _svc(request)
+        return login_first()
+    svc = services_of(request)
     now = svc.now()
     utc = ZoneInfo("UTC")
     if not period:  # the last whole month
@@ -148,7 +148,7 @@ def statements_page(
         ]
     except InvalidInput as exc:
         issues.extend(exc.lines())
-    return _page(
+    return render(
         "statements.html.j2",
         title="Statements",
         page="/ui/statements",
