@@ -24,7 +24,7 @@ import hmac
 from collections.abc import Mapping
 from typing import Any
 
-from slakeeper.adapters.hooks import Ignored, Mapped
+from slakeeper.adapters.hooks import Ignored, Mapped, Source
 
 PRIORITIES = ("urgent", "high", "normal", "low")
 AGENTS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
@@ -128,3 +128,17 @@ def _comment(ticket: str, comment: Mapping[str, Any]) -> dict[str, Any]:
         "author": author,
         "public": True,
     }
+
+
+def _verify(secret: str, body: bytes, headers: Mapping[str, str]) -> bool:
+    return verify(secret, body, headers.get("x-hub-signature-256"))
+
+
+def _map(headers: Mapping[str, str], payload: object) -> list[Mapped]:
+    delivery = headers.get("x-github-delivery") or ""
+    if not delivery or len(delivery) > 64:
+        raise Ignored("no usable X-GitHub-Delivery header")
+    return [map_delivery(headers.get("x-github-event", ""), delivery, payload)]
+
+
+SOURCE = Source("github", _verify, _map, "github_hook_secret")

@@ -25,7 +25,7 @@ import hmac
 from collections.abc import Mapping
 from typing import Any
 
-from slakeeper.adapters.hooks import Ignored, Mapped
+from slakeeper.adapters.hooks import Ignored, Mapped, Source
 
 PREFIX = "zen:event-type:ticket."
 STATUSES = {
@@ -128,3 +128,19 @@ def _change(
     else:
         return None
     return update
+
+
+def _verify(secret: str, body: bytes, headers: Mapping[str, str]) -> bool:
+    return verify(
+        secret,
+        body,
+        headers.get("x-zendesk-webhook-signature-timestamp"),
+        headers.get("x-zendesk-webhook-signature"),
+    )
+
+
+def _map(headers: Mapping[str, str], payload: object) -> list[Mapped]:
+    return [map_event(payload)]
+
+
+SOURCE = Source("zendesk", _verify, _map, "zendesk_hook_secret")

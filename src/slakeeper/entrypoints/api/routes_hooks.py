@@ -11,12 +11,13 @@ from fastapi import APIRouter, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from slakeeper.adapters.hooks import Ignored, github, zendesk
+from slakeeper.adapters.hooks import Ignored, sources
 from slakeeper.entrypoints.api.deps import ServicesDep
 from slakeeper.entrypoints.api.errors import responses
 from slakeeper.service.hooks import receive
 
 router = APIRouter(prefix="/v1/hooks", tags=["hooks"])
+SOURCES = sources()
 
 
 def _ignored(reason: str) -> JSONResponse:
@@ -34,57 +35,54 @@ def _ignored(reason: str) -> JSONResponse:
 async def post_hook(
     source: Annotated[str, Path(pattern="^[a-z]{1,32}$")], request: Request, svc: ServicesDep
 ) -> Any:
-    """A delivery from ``source`` (``github`` or ``zendesk``), authenticated by its signature."""
-    secrets = {
-        "github": svc.settings.github_hook_secret,
-        "zendesk": svc.settings.zendesk_hook_secret,
-    }
-    if source not in secrets:
-        return JSONResponse({"error": f"no webhook source {source!r}; use github or zendesk"}, 404)
-    secret = secrets[source]
+    """A delivery from ``source`` (see docs/integrations.md), authenticated by its signature."""
+    found = SOURCES.get(source)
+    if found is None:
+        known = ", ".join(sorted(SOURCES))
+        return JSONResponse({"error": f"no webhook source {source!r}; use {known}"}, 404)
+    secret = str(getattr(svc.settings, found.setting))
     if not secret:
-        setting = f"SLAKEEPER_{source.upper()}_HOOK_SECRET"
+        setting = f"SLAKEEPER_{found.setting.upper()}"
         return JSONResponse(
             {"error": f"the {source} webhook is not configured: set {setting}"}, 404
         )
     body = await request.body()
-    headers = request.headers
-    if source == "github":
-        signed = github.verify(secret, body, headers.get("x-hub-signature-256"))
-    else:
-        signed = zendesk.verify(
-            secret,
-            body,
-            headers.get("x-zendesk-webhook-signature-timestamp"),
-            headers.get("x-zendesk-webhook-signature"),
-        )
-    if not signed:
+    if not found.verify(secret, body, request.headers):
         return JSONResponse({"error": f"the {source} signature does not match"}, 401)
     try:
         payload = orjson.loads(body)
     except orjson.JSONDecodeError:
         return _ignored("the body is not JSON")
     try:
-        if source == "github":
-            delivery = headers.get("x-github-delivery") or ""
-            if not delivery or len(delivery) > 64:
-                return _ignored("no usable X-GitHub-Delivery header")
-            mapped = github.map_delivery(headers.get("x-github-event", ""), delivery, payload)
-        else:
-            mapped = zendesk.map_event(payload)
+        deliveries = found.map(request.headers, payload)
     except Ignored as exc:
         return _ignored(str(exc))
-    got = await run_in_threadpool(
-        receive,
-        svc.uow,
-        svc.config,
-        source,
-        mapped.ticket,
-        mapped.events,
-        mapped.created,
-        svc.now(),
-        svc.states,
-    )
-    if got.ignored is not None:
-        return _ignored(got.ignored)
-    return {"accepted": got.accepted, "duplicates": got.duplicates, "ticket": mapped.ticket}
+    accepted = duplicates = 0
+    ignored: list[str] = []
+    for mapped in deliveries:
+        got = await run_in_threadpool(
+            receive,
+            svc.uow,
+            svc.config,
+            source,
+            mapped.ticket,
+            mapped.events,
+            mapped.created,
+            svc.now(),
+            svc.states,
+        )
+        accepted += got.accepted
+        duplicates += got.duplicates
+        if got.ignored is not None:
+            ignored.append(f"{mapped.ticket}: {got.ignored}")
+    if ignored and not accepted and not duplicates:
+        return _ignored("; ".join(ignored))
+    tickets = [m.ticket for m in deliveries]
+    out: dict[str, Any] = {"accepted": accepted, "duplicates": duplicates}
+    if len(tickets) == 1:
+        out["ticket"] = tickets[0]
+    else:  # a source that batches (WhatsApp) may carry several tickets in one delivery
+        out["tickets"] = tickets
+    if ignored:
+        out["ignored"] = "; ".join(ignored)
+    return out
