@@ -32,6 +32,14 @@ class Settings(BaseSettings):
     github_hook_secret: str = ""
     # the signing secret of Zendesk's webhook (POST /v1/hooks/zendesk); unset: the hook is off
     zendesk_hook_secret: str = ""
+    # Freshdesk has no signature: the shared secret its automation sends (POST /v1/hooks/freshdesk)
+    freshdesk_hook_secret: str = ""
+    # the secret of Jira's webhook (POST /v1/hooks/jira); unset: the hook is off
+    jira_hook_secret: str = ""
+    # the Meta app secret that signs WhatsApp Cloud API webhooks (POST /v1/hooks/whatsapp)
+    whatsapp_hook_secret: str = ""
+    # the verify token Meta sends when the WhatsApp webhook is set up (GET /v1/hooks/whatsapp)
+    whatsapp_verify_token: str = ""
     # how often the worker looks at the availability objectives' signals (burn rates, budget)
     availability_every_s: Annotated[float, Field(gt=0)] = 60.0
 

@@ -26,6 +26,8 @@ from slakeeper.domain.config import SlaConfig
 from slakeeper.domain.errors import EventError, InvalidInput, Issue
 from slakeeper.domain.events import BadEvent, format_instant, parse_instant
 from slakeeper.entrypoints.cli_availability import app as availability_app
+from slakeeper.entrypoints.cli_import import app as import_app
+from slakeeper.entrypoints.cli_remote import app as remote_app
 from slakeeper.entrypoints.explain_view import explanation_dict, print_explanations
 from slakeeper.entrypoints.tables import clock_table
 from slakeeper.service.evaluate import evaluate, explain_ticket
@@ -464,6 +466,8 @@ FULL_COLLECTION_EVERY = 600  # seconds between full collections
 tokens_app = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_help=True)
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(availability_app, name="availability")
+app.add_typer(import_app, name="import")
+app.add_typer(remote_app, name="remote")
 
 
 @tokens_app.command("create")
