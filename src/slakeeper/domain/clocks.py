@@ -165,7 +165,7 @@ def clocks(state: TicketState, config: SlaConfig, now: int) -> list[Clock]:
     book = config.book
     for metric in METRICS:
         for cycle in state.cycles[metric]:
-            selection = book.select(metric, end_attributes(state, cycle))
+            selection = book.select(metric, end_attributes(state, cycle), cycle.started_at)
             if selection is not None:
                 out.append(evaluate_cycle(state, cycle, selection, now))
     return out
@@ -178,7 +178,7 @@ def explain(state: TicketState, config: SlaConfig, now: int) -> list[Explanation
     for metric in METRICS:
         for cycle in state.cycles[metric]:
             attrs = end_attributes(state, cycle)
-            selection = book.select(metric, attrs)
+            selection = book.select(metric, attrs, cycle.started_at)
             if selection is None:
                 continue
             clock = evaluate_cycle(state, cycle, selection, now)
@@ -191,7 +191,7 @@ def explain(state: TicketState, config: SlaConfig, now: int) -> list[Explanation
             out.append(
                 Explanation(
                     clock=clock,
-                    selection=book.explain(metric, attrs),
+                    selection=book.explain(metric, attrs, cycle.started_at),
                     calendar=policy.calendar.name,
                     pause_statuses=sorted(policy.pause_statuses),
                     marks=list(cycle.marks),
@@ -209,7 +209,7 @@ def _retargets(state: TicketState, config: SlaConfig, cycle: Cycle, end: int) ->
     for at, event, attrs in state.snapshots:
         if at > end:
             break
-        selection = book.select(cycle.metric, attrs)
+        selection = book.select(cycle.metric, attrs, cycle.started_at)
         current = (selection.policy.name, selection.target) if selection else (None, None)
         if at > cycle.started_at and previous is not None and current != previous:
             found.append(Retarget(at, event, current[0], current[1]))

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slakeeper.domain.alerts import parse_alerts, parse_escalations
 from slakeeper.domain.availability_config import KEYS as AVAILABILITY_KEYS
 from slakeeper.domain.availability_config import AvailabilityConfig, parse_availability
 from slakeeper.domain.calendar import BusinessCalendar
-from slakeeper.domain.calendar_spec import ALWAYS
+from slakeeper.domain.calendar_spec import ALWAYS, load_zone, parse_date
 from slakeeper.domain.channels import (
     Route,
     check_channel_names,
@@ -23,8 +25,11 @@ from slakeeper.domain.channels import (
     parse_link,
     parse_route,
 )
+from slakeeper.domain.customers import ATTRIBUTE, ORGANISATION, Directory, parse_directory
+from slakeeper.domain.customers import KEYS as CUSTOMER_KEYS
 from slakeeper.domain.durations import parse_duration
 from slakeeper.domain.errors import CalendarError, ConfigError, Issue
+from slakeeper.domain.events import format_instant, parse_instant
 from slakeeper.domain.policy import (
     DEFAULT_PAUSE,
     LEVELS,
@@ -47,6 +52,7 @@ _TOP_KEYS = (
     "outbound",
     "ticket_link",
     *AVAILABILITY_KEYS,
+    *CUSTOMER_KEYS,
 )
 _POLICY_KEYS = (
     "name",
@@ -60,8 +66,11 @@ _POLICY_KEYS = (
     "alerts",
     "escalations",
     "notify",
+    "valid_from",
+    "valid_until",
 )
 _WHEN_KEYS = ("priority", "channel", "group", "tags_any", "tags_all", "tags_none")
+CUSTOMER_CONDITION = "customer_"  # customer_tier: [gold] tests the customer's attribute tier
 _US = 1_000_000
 
 
@@ -101,7 +110,10 @@ def parse_config(document: object) -> SlaConfig:
     calendars = _parse_calendars(document.get("calendars"), issues, broken)
     channels = parse_channels(document.get("channels"), issues)
     known = {**dict.fromkeys(_channel_names(document.get("channels"))), **channels}
-    policies = _parse_policies(document.get("policies"), calendars, broken, known, issues)
+    directory = parse_directory(document, issues)
+    policies = _parse_policies(
+        document.get("policies"), calendars, broken, known, directory, issues
+    )
     notify = parse_route(document.get("notify"), "notify", known, issues)
     outbound = document.get("outbound")
     if outbound is not None:
@@ -125,7 +137,7 @@ def parse_config(document: object) -> SlaConfig:
         raise ConfigError(issues)
     return SlaConfig(
         calendars,
-        PolicyBook.of(tuple(policies)),
+        PolicyBook.of(tuple(policies), directory),
         replies,
         str(reopen),
         channels,
@@ -182,6 +194,7 @@ def _parse_policies(
     calendars: Mapping[str, BusinessCalendar],
     broken: set[str],
     channels: Mapping[str, object],
+    directory: Directory,
     issues: list[Issue],
 ) -> list[Policy]:
     if value is None:
@@ -194,7 +207,7 @@ def _parse_policies(
     names: set[str] = set()
     for i, item in enumerate(value):
         where = f"policies[{i}]"
-        policy = _parse_policy(item, i, where, calendars, broken, channels, issues)
+        policy = _parse_policy(item, i, where, calendars, broken, channels, directory, issues)
         if policy is None:
             continue
         if policy.name in names:
@@ -211,6 +224,7 @@ def _parse_policy(
     calendars: Mapping[str, BusinessCalendar],
     broken: set[str],
     channels: Mapping[str, object],
+    directory: Directory,
     issues: list[Issue],
 ) -> Policy | None:
     if not isinstance(item, Mapping):
@@ -265,6 +279,10 @@ def _parse_policy(
     notify = parse_route(item.get("notify"), f"{where}.notify", channels, issues)
     if len(issues) > before or calendar is None:
         return None
+    valid = _validity(item, customer if level == "customer" else None, calendar, directory)
+    if isinstance(valid, Issue):
+        issues.append(Issue(f"{where}.{valid.where}", valid.message))
+        return None
     return Policy(
         name=str(name),
         level=str(level),
@@ -278,7 +296,72 @@ def _parse_policy(
         alerts=alerts,
         escalations=escalations,
         notify=notify,
+        valid_from=valid[0],
+        valid_until=valid[1],
+        validity=valid[2],
     )
+
+
+def _validity(
+    item: Mapping[str, Any],
+    customer: str | None,
+    calendar: BusinessCalendar,
+    directory: Directory,
+) -> tuple[int | None, int | None, str] | Issue:
+    """The instants [from, until) a policy's clocks may start in: its ``valid_from`` /
+    ``valid_until`` (a date is the whole local day on the policy's calendar; an instant is
+    exact; ``valid_until`` is the last day or the first instant no longer covered) narrowed, for
+    a customer-level policy, by the customer's contract dates; and how to say it."""
+    zone = load_zone(calendar.timezone)
+    bounds: list[int | None] = []
+    words: list[str] = []
+    for key, day_after in (("valid_from", False), ("valid_until", True)):
+        raw = item.get(key)
+        if raw is None:
+            bounds.append(None)
+            continue
+        try:
+            if isinstance(raw, str) and "T" in raw:
+                bounds.append(parse_instant(raw, key))
+                words.append(f"{key.replace('_', ' ')} {raw}")
+                continue
+            day = parse_date(raw)
+        except ValueError as exc:
+            return Issue(key, f"{exc}; write a date (2026-01-01) or an RFC 3339 instant")
+        bounds.append(_midnight(day, zone, day_after))
+        words.append(f"{key.replace('_', ' ')} {day.isoformat()}")
+    start, end = bounds
+    if start is not None and end is not None and end <= start:
+        return Issue("valid_until", "ends before valid_from begins")
+    if customer is not None:
+        first, last = directory.contract(customer)
+        contract: list[str] = []
+        if first is not None:
+            at = _midnight(first, zone, False)
+            start = at if start is None else max(start, at)
+            contract.append(f"from {first.isoformat()}")
+        if last is not None:
+            at = _midnight(last, zone, True)
+            end = at if end is None else min(end, at)
+            contract.append(f"until {last.isoformat()}")
+        if contract:
+            words.append(f"{customer}'s contract {' '.join(contract)}")
+    if words and (start is not None or end is not None):
+        span = f"{_shown_instant(start)} to {_shown_instant(end)}"
+        return start, end, f"{'; '.join(words)}: clocks started {span}"
+    return start, end, ""
+
+
+def _midnight(day: date, zone: ZoneInfo, day_after: bool) -> int:
+    """The first instant of local ``day`` (of the day after it) in ``zone``, in µs."""
+    if day_after:
+        day = day + timedelta(days=1)
+    local = datetime.combine(day, time(0), tzinfo=zone)
+    return int(local.timestamp()) * _US
+
+
+def _shown_instant(at: int | None) -> str:
+    return "(open)" if at is None else format_instant(at)
 
 
 def _text(item: Mapping[str, Any], key: str, where: str, issues: list[Issue]) -> str | None:
@@ -298,12 +381,25 @@ def _parse_when(value: object, where: str, issues: list[Issue]) -> Conditions:
         issues.append(Issue(where, "must be a mapping of conditions"))
         return Conditions()
     found: dict[str, frozenset[str]] = {}
+    customer: list[tuple[str, frozenset[str]]] = []
     for key, raw in value.items():
-        if key not in _WHEN_KEYS:
+        name = str(key).removeprefix(CUSTOMER_CONDITION)
+        is_customer = str(key).startswith(CUSTOMER_CONDITION)
+        if is_customer and not (ATTRIBUTE.match(name) or name == ORGANISATION):
             issues.append(
-                Issue(f"{where}.{key}", f"unknown condition; use {', '.join(_WHEN_KEYS)}")
+                Issue(f"{where}.{key}", "customer_<attribute>: lower-case letters, digits, '_'")
             )
             continue
+        if not is_customer and key not in _WHEN_KEYS:
+            known = ", ".join((*_WHEN_KEYS, "customer_<attribute>"))
+            issues.append(Issue(f"{where}.{key}", f"unknown condition; use {known}"))
+            continue
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            raw = str(raw)
+        if isinstance(raw, list):
+            raw = [
+                str(x) if isinstance(x, int | float) and not isinstance(x, bool) else x for x in raw
+            ]
         items = [raw] if isinstance(raw, str) else raw
         if (
             not isinstance(items, list)
@@ -312,8 +408,11 @@ def _parse_when(value: object, where: str, issues: list[Issue]) -> Conditions:
         ):
             issues.append(Issue(f"{where}.{key}", "must be a non-empty list of texts"))
             continue
-        found[str(key)] = frozenset(items)
-    return Conditions(**found)
+        if is_customer:
+            customer.append((name, frozenset(items)))
+        else:
+            found[str(key)] = frozenset(items)
+    return Conditions(**found, customer=tuple(customer))
 
 
 def _parse_targets(value: object, where: str, issues: list[Issue]) -> dict[str, dict[str, int]]:

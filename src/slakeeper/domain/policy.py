@@ -8,9 +8,12 @@ corporate — and in file order within one specificity.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple
+
+from slakeeper.domain.customers import EMPTY, Directory
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -52,8 +55,10 @@ class Conditions:
     tags_any: frozenset[str] | None = None
     tags_all: frozenset[str] | None = None
     tags_none: frozenset[str] | None = None
+    # customer_<name>: the customer's (or its organisation's) attribute <name> is one of these
+    customer: tuple[tuple[str, frozenset[str]], ...] = ()
 
-    def mismatch(self, attrs: Attributes) -> str | None:
+    def mismatch(self, attrs: Attributes, directory: Directory = EMPTY) -> str | None:
         """None when the conditions hold, else why not (for explanations)."""
         for name, wanted, actual in (
             ("priority", self.priority, attrs.priority),
@@ -68,6 +73,12 @@ class Conditions:
             return f"tags {sorted(self.tags_all - attrs.tags)} are missing"
         if self.tags_none is not None and self.tags_none & attrs.tags:
             return f"excluded tags {sorted(self.tags_none & attrs.tags)} are present"
+        for name, wanted in self.customer:
+            actual = directory.attribute(attrs.customer, name)
+            if actual not in wanted:
+                who = f"customer {_shown(attrs.customer)}"
+                has = "has no " + name if actual is None else f"{name} is {actual!r}"
+                return f"{who} {has}, not one of {sorted(wanted)}"
         return None
 
 
@@ -85,6 +96,11 @@ class Policy:
     alerts: tuple[Alert, ...] = ()
     escalations: tuple[Escalation, ...] = ()
     notify: Route | None = None  # where warnings and breaches go (else the configuration's)
+    # the clocks it may apply to start in [valid_from, valid_until) (µs; its own validity and,
+    # for a customer-level policy, the customer's contract); ``validity`` says so in words
+    valid_from: int | None = None
+    valid_until: int | None = None
+    validity: str = ""
 
     @property
     def specificity(self) -> int:
@@ -103,6 +119,16 @@ class Policy:
             return f"customer {_shown(attrs.customer)} is not {self.customer!r}"
         if self.service is not None and attrs.service != self.service:
             return f"service {_shown(attrs.service)} is not {self.service!r}"
+        return None
+
+    def validity_mismatch(self, started_at: int | None) -> str | None:
+        """Why a clock started at ``started_at`` is outside the policy's validity, or None."""
+        if started_at is None:
+            return None
+        if (self.valid_from is not None and started_at < self.valid_from) or (
+            self.valid_until is not None and started_at >= self.valid_until
+        ):
+            return f"the clock started outside the policy's validity ({self.validity})"
         return None
 
 
@@ -126,27 +152,43 @@ class PolicyBook:
     """The policies in selection order, with a cache of answers per (metric, attributes)."""
 
     policies: tuple[Policy, ...]
+    directory: Directory = EMPTY
     _cache: dict[tuple[object, ...], Selection | None] = field(default_factory=dict)
     _by_name: dict[str, Policy] = field(default_factory=dict)
+    _bounds: tuple[int, ...] = ()  # every validity boundary, sorted
 
     @classmethod
-    def of(cls, policies: tuple[Policy, ...]) -> PolicyBook:
+    def of(cls, policies: tuple[Policy, ...], directory: Directory = EMPTY) -> PolicyBook:
         ordered = tuple(sorted(policies, key=lambda p: (-p.specificity, p.position)))
-        return cls(ordered, {}, {p.name: p for p in ordered})
+        bounds = {b for p in ordered for b in (p.valid_from, p.valid_until) if b is not None}
+        return cls(ordered, directory, {}, {p.name: p for p in ordered}, tuple(sorted(bounds)))
+
+    def _rejects(self, policy: Policy, attrs: Attributes, started_at: int | None) -> str | None:
+        return (
+            policy.scope_mismatch(attrs)
+            or policy.when.mismatch(attrs, self.directory)
+            or policy.validity_mismatch(started_at)
+        )
 
     def named(self, name: str) -> Policy | None:
         """The policy called ``name`` (a stored clock names the policy it was judged by)."""
         return self._by_name.get(name)
 
-    def select(self, metric: str, attrs: Attributes) -> Selection | None:
-        key = (metric, *attrs[:6])
+    def select(
+        self, metric: str, attrs: Attributes, started_at: int | None = None
+    ) -> Selection | None:
+        """The policy that applies to a clock of ``metric`` started at ``started_at`` (validity
+        dates are judged there; None: ignored) on a ticket with ``attrs``, and its target."""
+        # clocks started between the same two validity boundaries see the same policies
+        epoch = 0 if started_at is None else bisect_right(self._bounds, started_at)
+        key = (metric, *attrs[:6], epoch, started_at is None)
         try:
             return self._cache[key]
         except KeyError:
             pass
         found: Selection | None = None
         for policy in self.policies:
-            if policy.scope_mismatch(attrs) or policy.when.mismatch(attrs):
+            if self._rejects(policy, attrs, started_at):
                 continue
             target = policy.target_for(metric, attrs.priority)
             if target is not None:
@@ -157,11 +199,13 @@ class PolicyBook:
         self._cache[key] = found
         return found
 
-    def explain(self, metric: str, attrs: Attributes) -> list[Verdict]:
+    def explain(
+        self, metric: str, attrs: Attributes, started_at: int | None = None
+    ) -> list[Verdict]:
         """Every policy tried, in order, up to and including the one that applies."""
         verdicts = []
         for policy in self.policies:
-            reason = policy.scope_mismatch(attrs) or policy.when.mismatch(attrs)
+            reason = self._rejects(policy, attrs, started_at)
             if reason is None and policy.target_for(metric, attrs.priority) is None:
                 reason = f"no {metric} target for priority {attrs.priority!r} and no default"
             if reason is None:
@@ -190,8 +234,11 @@ def _why_applies(policy: Policy, attrs: Attributes) -> str:
         for k in ("priority", "channel", "group", "tags_any", "tags_all", "tags_none")
         if getattr(policy.when, k) is not None
     ]
+    conditions.extend(f"customer_{name}" for name, _ in policy.when.customer)
     if conditions:
         parts.append("when " + ", ".join(conditions) + " hold")
+    if policy.validity:
+        parts.append(f"the clock started within its validity ({policy.validity})")
     parts.append(f"target for priority {attrs.priority!r}")
     return "; ".join(parts)
 

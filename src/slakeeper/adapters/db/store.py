@@ -297,15 +297,14 @@ class SqlStore(AvailabilityStore):
         ]
         self._upsert(t.tickets, values, ("id",))
 
-    def open_tickets(self) -> dict[str, int]:
-        """Tickets not closed, with their stored event counts: what a new configuration re-derives
-        (closed tickets keep the clocks they were judged by)."""
+    def open_tickets(self, customers: Sequence[str] | None = None) -> dict[str, int]:
+        """Tickets not closed (of these customers), with their stored event counts: what a new
+        configuration re-derives (closed tickets keep the clocks they were judged by)."""
         c = t.tickets.c
-        rows = self.connection.execute(
-            select(c.id, c.event_count)
-            .where(c.status.is_not(None), c.status != "closed")
-            .order_by(c.id)
-        )
+        query = select(c.id, c.event_count).where(c.status.is_not(None), c.status != "closed")
+        if customers is not None:
+            query = query.where(c.customer.in_(list(customers)))
+        rows = self.connection.execute(query.order_by(c.id))
         return {row.id: int(row.event_count) for row in rows}
 
     def count_tickets(self) -> int:

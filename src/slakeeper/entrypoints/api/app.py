@@ -21,6 +21,7 @@ from slakeeper.entrypoints.api import (
     routes_availability,
     routes_clocks,
     routes_config,
+    routes_customers,
     routes_events,
     routes_hooks,
     routes_reports,
@@ -153,6 +154,7 @@ def create_app(services: Services) -> FastAPI:
         routes_alerts,
         routes_reports,
         routes_availability,
+        routes_customers,
         routes_hooks,
         routes_system,
     ):

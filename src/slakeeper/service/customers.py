@@ -1,0 +1,106 @@
+"""Customers and organisations from the CRM (docs/semantics.md §12): kept in the configuration,
+so each change is a new version with its author, and re-derives the open clocks of just the
+customers it changes (a tier decides which policy applies).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from slakeeper.domain.customers import Directory, Party, parse_directory
+from slakeeper.domain.errors import ConfigError, Issue
+from slakeeper.service.configuration import ConfigCache, ConfigVersion, change_config
+from slakeeper.service.derive import StateCache
+from slakeeper.service.ports import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class CustomersChanged:
+    version: ConfigVersion
+    changed: tuple[str, ...]  # customers whose attributes, organisation or contract changed
+    customers: int  # how many there are now
+    organisations: int
+
+
+def directory_of(version: ConfigVersion | None) -> Directory:
+    return Directory() if version is None else version.config.book.directory
+
+
+def put_customers(
+    uow: UnitOfWork,
+    cache: ConfigCache,
+    customers: Sequence[Mapping[str, Any]],
+    organisations: Sequence[Mapping[str, Any]],
+    author: str,
+    now: int,
+    states: StateCache | None = None,
+    *,
+    replace: bool = False,
+    remove: Sequence[str] = (),
+) -> CustomersChanged:
+    """Add or update (``replace``: set the whole list of) customers and organisations by id, and
+    remove the ``remove``d customers. Entries are checked as the configuration's are, with the
+    problems' paths naming the entries as given."""
+    _check(customers, organisations)
+    changed: list[str] = []
+
+    def compose(current: object) -> tuple[object, str, list[str]]:
+        if not isinstance(current, Mapping):
+            raise ConfigError([Issue("", "no configuration yet: PUT /v1/config first")])
+        before = _directory(current)
+        document = dict(current)
+        for key, entries in (("organisations", organisations), ("customers", customers)):
+            merged = {} if replace else {e["id"]: e for e in document.get(key) or []}
+            merged.update({str(e["id"]): dict(e) for e in entries})
+            if key == "customers":
+                for gone in remove:
+                    merged.pop(gone, None)
+            document[key] = list(merged.values())
+        after = _directory(document)
+        changed[:] = _changed(before, after)
+        return document, orjson.dumps(document, option=orjson.OPT_INDENT_2).decode(), changed
+
+    version = change_config(uow, cache, compose, author, now, states)
+    directory = directory_of(version)
+    return CustomersChanged(
+        version, tuple(changed), len(directory.customers), len(directory.organisations)
+    )
+
+
+def _check(
+    customers: Sequence[Mapping[str, Any]], organisations: Sequence[Mapping[str, Any]]
+) -> None:
+    issues: list[Issue] = []
+    parse_directory({"customers": list(customers), "organisations": list(organisations)}, issues)
+    # an organisation named by a customer may be one already stored: checked with the document
+    issues = [i for i in issues if not i.message.startswith("unknown organisation")]
+    if issues:
+        raise ConfigError(issues)
+
+
+def _directory(document: Mapping[str, Any]) -> Directory:
+    issues: list[Issue] = []
+    return parse_directory(document, issues)
+
+
+def _changed(before: Directory, after: Directory) -> Iterable[str]:
+    """Customers whose effective attributes or contract differ between the two directories."""
+    ids = set(before.customers) | set(after.customers)
+    for customer in sorted(ids):
+        if _effective(before, customer) != _effective(after, customer):
+            yield customer
+
+
+def _effective(directory: Directory, customer: str) -> object:
+    party = directory.customers.get(customer)
+    if party is None:
+        return None
+    org: Party | None = (
+        directory.organisations.get(party.organisation) if party.organisation else None
+    )
+    attributes = {**(dict(org.attributes) if org else {}), **dict(party.attributes)}
+    return party.organisation, attributes, directory.contract(customer)
