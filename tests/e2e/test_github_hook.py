@@ -117,6 +117,30 @@ def test_a_comment_on_an_issue_slakeeper_never_saw_creates_the_ticket_first(hook
     assert late.json()["duplicates"] == 1
 
 
+def test_slakeeper_own_note_comes_back_as_a_system_comment(hooked: Api) -> None:
+    """The note an escalation posts through GitHub's API is public (GitHub has no internal
+    notes); marked, it is not an agent's first reply unless system replies count."""
+    hooked.clock.set("2026-03-02T12:00:00Z")
+    for counts, number in ((False, 20), (True, 21)):
+        assert hooked.put_config(config(system_replies_count=counts)).status_code == 200
+        opened = {"action": "opened", "issue": issue(number=number, id=number), "repository": REPO}
+        assert send(hooked, "issues", f"o-{number}", opened).status_code == 200
+        note = {
+            "action": "created",
+            "issue": issue(number=number, id=number),
+            "comment": {
+                "id": 100 + number,
+                "created_at": "2026-03-02T09:30:00Z",
+                "author_association": "OWNER",  # the token's owner posted it
+                "body": "Escalated\n\n[slakeeper alert-3] breach\n\n<!-- slakeeper:alert-3 -->",
+            },
+            "repository": REPO,
+        }
+        assert send(hooked, "issue_comment", f"n-{number}", note).json()["accepted"] == 1
+        clocks = {c["metric"]: c for c in hooked.clocks_of(f"octo-org:Hello-World%23{number}")}
+        assert clocks["first_response"]["status"] == ("achieved" if counts else "active")
+
+
 def test_tampered_unsigned_and_unknown_deliveries(hooked: Api) -> None:
     assert hooked.put_config(config()).status_code == 200
     payload = {"action": "opened", "issue": issue(), "repository": REPO}

@@ -13,6 +13,7 @@ Configuration (per policy, see docs/semantics.md §9)::
           - {reassign: {group: tier2}}      # or {assignee: ...}
           - {raise_priority: urgent}
           - {add_tag: escalated}
+          - {add_note: "Breached: the duty manager has been told"}   # an internal note
           - {webhook: {url: "https://hooks.example.com/sla"}}
 
 :func:`plan` turns a clock into the instants at which each of these fires — a pure function of
@@ -39,7 +40,8 @@ _US = 1_000_000
 _SHARE = re.compile(r"^(\d{1,3}(?:\.\d+)?)%$")
 _OFFSET = re.compile(r"^(\S+)\s+(before|after)$")
 _SECRET_REF = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
-ACTIONS = ("notify", "reassign", "raise_priority", "add_tag", "webhook")
+ACTIONS = ("notify", "reassign", "raise_priority", "add_tag", "add_note", "webhook")
+OUTBOUND = frozenset({"reassign", "raise_priority", "add_tag", "add_note"})  # change the ticket
 TIMES = ("business", "calendar")
 
 
@@ -169,8 +171,9 @@ def _parse_actions(value: object, place: str, issues: list[Issue]) -> tuple[Acti
 
 
 def _check_action(kind: str, options: object) -> str | None:
-    if kind in ("raise_priority", "add_tag"):
-        return None if isinstance(options, str) and options else "give the priority or tag as text"
+    if kind in ("raise_priority", "add_tag", "add_note"):
+        what = {"raise_priority": "priority", "add_tag": "tag", "add_note": "note"}[kind]
+        return None if isinstance(options, str) and options.strip() else f"give the {what} as text"
     if not isinstance(options, Mapping):
         return "give the action's options as a mapping"
     if kind == "notify":

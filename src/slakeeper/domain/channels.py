@@ -7,7 +7,7 @@ channel of the help desk and the link to a ticket (configuration; see docs/seman
                     username: sla, password: "${SMTP_PASSWORD}"}
       helpdesk: {type: webhook, url: "https://desk.example.com/slakeeper", secret: "${HOOK_SECRET}"}
     notify: {channels: [support-slack]}          # warnings and breaches of every policy
-    outbound: helpdesk                           # receives reassign, raise_priority, add_tag
+    outbound: helpdesk                           # receives reassign, raise_priority, add_tag, add_note
     ticket_link: "https://desk.example.com/tickets/{ticket}"
 
 A policy may carry its own ``notify`` route. Secrets are written ``${NAME}`` and read from the
@@ -34,7 +34,12 @@ TYPES: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("host", "from"),
         ("port", "starttls", "username", "password", "ca_file", "timeout_s"),
     ),
+    # help desks' REST APIs: they take the outbound actions (docs/integrations.md)
+    "zendesk": (("url", "email", "token"), ("timeout_s",)),
+    "jira": (("url", "email", "token"), ("group_field", "priorities", "timeout_s")),
+    "github": (("token",), ("url", "timeout_s")),
 }
+HELP_DESKS = frozenset({"zendesk", "jira", "github"})  # outbound only: they change tickets
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MAX_TIMEOUT_S = 30  # the worker's delivery lease is sized for it (service/delivery.py)
 ADDRESSED = frozenset({"email", "whatsapp"})  # channels that need recipients
@@ -90,6 +95,14 @@ def parse_channels(value: object, issues: list[Issue]) -> Mapping[str, Mapping[s
             issues.append(Issue(f"{where}.port", "must be a port number"))
         if "starttls" in spec and not isinstance(spec["starttls"], bool):
             issues.append(Issue(f"{where}.starttls", "must be true or false"))
+        priorities = spec.get("priorities")
+        if priorities is not None and not (
+            isinstance(priorities, Mapping)
+            and all(isinstance(k, str) and isinstance(v, str) and v for k, v in priorities.items())
+        ):
+            issues.append(
+                Issue(f"{where}.priorities", "a mapping of priorities to Jira's, e.g. {urgent: P1}")
+            )
         if "timeout_s" in spec and not (
             isinstance(spec["timeout_s"], int | float) and 0 < spec["timeout_s"] <= MAX_TIMEOUT_S
         ):
@@ -140,10 +153,17 @@ def parse_route(
 def check_recipients(
     names: list[str], to: list[str], where: str, channels: Mapping[str, object], issues: list[Issue]
 ) -> None:
-    """Email and WhatsApp address people: a route to them needs recipients."""
+    """Email and WhatsApp address people: a route to them needs recipients. A help desk's API
+    takes outbound actions, not messages."""
     for name in names:
         spec = channels.get(name)
         kind = spec.get("type") if isinstance(spec, Mapping) else None
+        if kind in HELP_DESKS:
+            issues.append(
+                Issue(
+                    where, f"channel {name!r} ({kind}) takes outbound actions: name it as outbound"
+                )
+            )
         if kind in ADDRESSED and not to:
             issues.append(Issue(where, f"channel {name!r} ({kind}) needs recipients in `to`"))
 

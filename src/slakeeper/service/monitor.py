@@ -216,6 +216,8 @@ def _deliveries(
 
 
 def _action_options(kind: str, options: Mapping[str, Any]) -> dict[str, Any]:
-    if kind in ("raise_priority", "add_tag"):
-        return {"priority" if kind == "raise_priority" else "tag": options["value"]}
+    """What an action does, as the outbound message and the log show it."""
+    names = {"raise_priority": "priority", "add_tag": "tag", "add_note": "note"}
+    if kind in names:
+        return {names[kind]: options["value"]}
     return dict(options)

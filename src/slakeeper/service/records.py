@@ -156,7 +156,7 @@ class AlertRow:
 @dataclass(frozen=True, slots=True)
 class NewDelivery:
     alert_id: int
-    action: str  # notify | webhook | reassign | raise_priority | add_tag
+    action: str  # notify | webhook | reassign | raise_priority | add_tag | add_note
     channel: str  # a configured channel's name, or "webhook" for a webhook action's own URL
     spec: Mapping[str, Any]  # {"to": [...]} and, per action, {"url", "secret"} or {"action"}
     status: str  # pending | skipped

@@ -10,7 +10,10 @@ GUID ``X-GitHub-Delivery`` (a redelivery keeps it). An issue is a ticket ``owner
 - ``labeled``/``unlabeled`` → the labels as tags (and the priority label);
 - ``assigned`` → the assignee;
 - ``issue_comment`` ``created`` → a public comment, by ``agent`` when the commenter is the
-  repository's owner, a member or a collaborator, else by ``customer``.
+  repository's owner, a member or a collaborator, else by ``customer``; by ``system`` when it
+  is slakeeper's own note (it carries ``<!-- slakeeper:alert-N -->``, see
+  :mod:`slakeeper.adapters.outbound.github`), which then counts as a reply only with
+  ``system_replies_count``.
 
 Event ids come from GitHub's own ids (the issue's and the comment's) or the delivery GUID, so a
 redelivered payload maps to the same events and is ignored as a duplicate. Anything else is
@@ -28,6 +31,7 @@ from slakeeper.adapters.hooks import Ignored, Mapped, Source
 
 PRIORITIES = ("urgent", "high", "normal", "low")
 AGENTS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
+OWN_NOTE = "<!-- slakeeper:"  # the mark of a note slakeeper posted (adapters/outbound/github.py)
 
 
 def verify(secret: str, body: bytes, header: str | None) -> bool:
@@ -120,6 +124,8 @@ def _issue_event(
 
 def _comment(ticket: str, comment: Mapping[str, Any]) -> dict[str, Any]:
     author = "agent" if comment.get("author_association") in AGENTS else "customer"
+    if OWN_NOTE in str(comment.get("body") or ""):
+        author = "system"
     return {
         "id": f"github:comment:{comment['id']}",
         "ticket": ticket,

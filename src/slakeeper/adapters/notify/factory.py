@@ -10,6 +10,8 @@ reused) and rebuilt when the entry changes. The entries, by ``type``:
 - ``whatsapp``: ``url`` (``.../<PHONE_NUMBER_ID>/messages``), ``token``, ``template``, ``language``
 - ``email``: ``host``, ``port`` (587), ``from``, ``starttls`` (true), ``username``, ``password``,
   ``ca_file`` (a PEM file of certificates to trust instead of the system's)
+- ``zendesk``, ``jira``, ``github``: a help desk's REST API for the outbound actions
+  (:mod:`slakeeper.adapters.outbound`)
 
 and any of them ``timeout_s`` (10). The message templates come from the package, or first from
 the ``templates`` directory given to :class:`ChannelFactory` (see :mod:`.render`).
@@ -34,6 +36,9 @@ from slakeeper.adapters.notify.slack import SlackChannel
 from slakeeper.adapters.notify.teams import TeamsChannel
 from slakeeper.adapters.notify.webhook import WebhookChannel
 from slakeeper.adapters.notify.whatsapp import WhatsAppChannel
+from slakeeper.adapters.outbound.github import DEFAULT_URL, GitHubChannel
+from slakeeper.adapters.outbound.jira import PRIORITIES, JiraChannel
+from slakeeper.adapters.outbound.zendesk import ZendeskChannel
 from slakeeper.service.ports import Channel
 
 _SECRET = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
@@ -125,12 +130,40 @@ def _email(spec: Mapping[str, Any], client: HttpClient, renderer: Renderer) -> C
     )
 
 
+def _zendesk(spec: Mapping[str, Any], client: HttpClient, renderer: Renderer) -> Channel:
+    return ZendeskChannel(
+        str(required(spec, "url")),
+        str(required(spec, "email")),
+        str(required(spec, "token")),
+        client,
+    )
+
+
+def _jira(spec: Mapping[str, Any], client: HttpClient, renderer: Renderer) -> Channel:
+    group = spec.get("group_field")
+    return JiraChannel(
+        str(required(spec, "url")),
+        str(required(spec, "email")),
+        str(required(spec, "token")),
+        client,
+        group_field=str(group) if group else None,
+        priorities={**PRIORITIES, **dict(spec.get("priorities") or {})},
+    )
+
+
+def _github(spec: Mapping[str, Any], client: HttpClient, renderer: Renderer) -> Channel:
+    return GitHubChannel(str(required(spec, "token")), client, str(spec.get("url") or DEFAULT_URL))
+
+
 BUILDERS: dict[str, Builder] = {
     "webhook": _webhook,
     "slack": _slack,
     "teams": _teams,
     "whatsapp": _whatsapp,
     "email": _email,
+    "zendesk": _zendesk,
+    "jira": _jira,
+    "github": _github,
 }
 
 

@@ -72,6 +72,11 @@ class HttpClient:
         return found
 
     def post(self, url: str, content: bytes, headers: dict[str, str]) -> HttpAnswer:
+        return self.request("POST", url, content, headers)
+
+    def request(
+        self, method: str, url: str, content: bytes | None, headers: dict[str, str]
+    ) -> HttpAnswer:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise HttpError(f"not an http(s) URL: {url!r}")
@@ -80,7 +85,7 @@ class HttpClient:
         reused = connection.sock is not None
         for _ in range(2):
             try:
-                connection.request("POST", path, body=content, headers=headers)
+                connection.request(method, path, body=content, headers=headers)
                 answer = connection.getresponse()
                 body = answer.read()
                 if answer.will_close:
