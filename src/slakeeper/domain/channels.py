@@ -158,10 +158,11 @@ def check_recipients(
     for name in names:
         spec = channels.get(name)
         kind = spec.get("type") if isinstance(spec, Mapping) else None
-        if kind in HELP_DESKS:
+        if kind in HELP_DESKS:  # named in the route's channels, beside its ``to``
             issues.append(
                 Issue(
-                    where, f"channel {name!r} ({kind}) takes outbound actions: name it as outbound"
+                    where.removesuffix(".to") + ".channels",
+                    f"channel {name!r} ({kind}) takes outbound actions: name it as outbound",
                 )
             )
         if kind in ADDRESSED and not to:
