@@ -26,6 +26,7 @@ from slakeeper.domain.config import SlaConfig
 from slakeeper.domain.errors import EventError, InvalidInput, Issue
 from slakeeper.domain.events import BadEvent, format_instant, parse_instant
 from slakeeper.entrypoints.cli_availability import app as availability_app
+from slakeeper.entrypoints.cli_customers import app as customers_app
 from slakeeper.entrypoints.cli_import import app as import_app
 from slakeeper.entrypoints.cli_remote import app as remote_app
 from slakeeper.entrypoints.explain_view import explanation_dict, print_explanations
@@ -466,6 +467,7 @@ FULL_COLLECTION_EVERY = 600  # seconds between full collections
 tokens_app = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_help=True)
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(availability_app, name="availability")
+app.add_typer(customers_app, name="customers")
 app.add_typer(import_app, name="import")
 app.add_typer(remote_app, name="remote")
 
