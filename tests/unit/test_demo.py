@@ -48,6 +48,7 @@ RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 TOP_KEYS = {"calendars", "policies", "system_replies_count", "resolution_on_reopen"}
 MONITORING_TOP_KEYS = {"channels", "notify", "outbound", "ticket_link"}  # docs/semantics.md §9
 AVAILABILITY_TOP_KEYS = {"impact_weights", "credit_tiers", "services", "contracts"}  # §11
+CUSTOMER_TOP_KEYS = {"customers", "organisations"}  # docs/semantics.md §12
 CALENDAR_KEYS = {"name", "timezone", "hours", "holidays", "holiday_country", "holiday_subdivision"}
 POLICY_KEYS = {
     "name",
@@ -60,6 +61,7 @@ POLICY_KEYS = {
     "pause_statuses",
 }
 MONITORING_POLICY_KEYS = {"alerts", "escalations", "notify"}
+VALIDITY_KEYS = {"valid_from", "valid_until"}  # SPEC §3's extension, docs/semantics.md §3
 WHEN_KEYS = {"priority", "channel", "group", "tags_any", "tags_all", "tags_none"}
 METRICS = {"first_response", "next_response", "periodic_update", "resolution"}
 PRIORITY_KEYS = {"urgent", "high", "normal", "low", "default"}
@@ -294,7 +296,7 @@ def is_duration(value: object) -> bool:
 
 def test_the_example_config_uses_only_spec_keys_and_its_extensions() -> None:
     config = load_example_config()
-    assert set(config) <= TOP_KEYS | MONITORING_TOP_KEYS | AVAILABILITY_TOP_KEYS
+    assert set(config) <= TOP_KEYS | MONITORING_TOP_KEYS | AVAILABILITY_TOP_KEYS | CUSTOMER_TOP_KEYS
     assert config["system_replies_count"] is False
     assert config["resolution_on_reopen"] in {"continue", "restart"}
     for calendar in config["calendars"]:
@@ -309,13 +311,15 @@ def test_the_example_config_uses_only_spec_keys_and_its_extensions() -> None:
             assert isinstance(holiday, date)
     for policy in config["policies"]:
         name = policy["name"]
-        assert set(policy) <= POLICY_KEYS | MONITORING_POLICY_KEYS, name
+        assert set(policy) <= POLICY_KEYS | MONITORING_POLICY_KEYS | VALIDITY_KEYS, name
         assert policy.get("level", "corporate") in LEVELS, name
         if policy.get("level") == "customer":
             assert "customer" in policy, name
         if policy.get("level") == "service":
             assert "service" in policy, name
-        assert set(policy.get("when", {})) <= WHEN_KEYS, name
+        assert {k for k in policy.get("when", {}) if not k.startswith("customer_")} <= WHEN_KEYS, (
+            name
+        )
         assert all(isinstance(v, list) for v in policy.get("when", {}).values()), name
         assert policy["targets"], name
         assert set(policy["targets"]) <= METRICS, name
@@ -342,7 +346,10 @@ def test_the_example_config_shows_every_feature() -> None:
     assert {("corporate", False, False), ("service", False, True)} <= levels
     assert {("customer", True, False), ("customer", True, True)} <= levels
     conditions = {key for p in policies for key in p.get("when", {})}
-    assert conditions == WHEN_KEYS
+    assert conditions == WHEN_KEYS | {"customer_tier"}
+    assert any(VALIDITY_KEYS & set(p) for p in policies)
+    assert config["customers"]
+    assert config["organisations"]
     metrics = {m for p in policies for m in p["targets"]}
     assert metrics == METRICS
     assert any("pause_statuses" in p for p in policies)
