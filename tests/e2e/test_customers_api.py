@@ -171,3 +171,27 @@ def test_roles(api: Api) -> None:
     gone = api.request("DELETE", "/v1/customers/globex")
     assert gone.status_code == 200
     assert gone.json()["changed"] == ["globex"]
+
+
+def test_the_written_policy_file_stays_as_written_when_the_crm_changes(api: Api) -> None:
+    text = (
+        "# our policies; customers come from the CRM\n"
+        "policies:\n"
+        "  - name: Gold\n"
+        "    when: {customer_tier: [gold]}\n"
+        "    targets: {first_response: {default: 30m}}\n"
+        "  - name: Standard\n"
+        "    targets: {first_response: {default: 4h}}\n"
+    )
+    assert api.put_config(text).status_code == 200
+    api.request("PUT", "/v1/customers/acme", json={"attributes": {"tier": "gold"}})
+    current = api.get("/v1/config").json()
+    assert current["source"] == text  # saving it again keeps the customers
+    assert current["document"]["customers"] == [{"id": "acme", "attributes": {"tier": "gold"}}]
+    # a file that lists customers itself is shown as the current document instead
+    listed = text + "customers:\n  - {id: globex}\n"
+    assert api.put_config(listed).status_code == 200
+    api.request("PUT", "/v1/customers/acme", json={"attributes": {"tier": "gold"}})
+    shown = api.get("/v1/config").json()["source"]
+    assert '"acme"' in shown
+    assert '"globex"' in shown

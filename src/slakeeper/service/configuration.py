@@ -79,9 +79,9 @@ def put_config(
     return change_config(uow, cache, lambda _: (document, source, None), author, now, states)
 
 
-# the current document (None before the first version) -> the new document, its source text and
-# the customers whose open clocks it may change (None: every open clock)
-Compose = Callable[[object], tuple[object, str, Collection[str] | None]]
+# the current version (None before the first) -> the new document, its source text and the
+# customers whose open clocks it may change (None: every open clock)
+Compose = Callable[["ConfigVersion | None"], tuple[object, str, Collection[str] | None]]
 
 
 def change_config(
@@ -99,7 +99,7 @@ def change_config(
     with uow() as store:
         store.change_configuration()  # no batch in flight derives under the old version now
         current = cache.current(store)
-        document, source, customers = compose(None if current is None else current.document)
+        document, source, customers = compose(current)
         document = _with_kept_customers(document, current)
         config = parse_config(document)
         nul = _text_with_nul(document, "")

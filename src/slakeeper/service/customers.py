@@ -5,6 +5,7 @@ customers it changes (a tier decides which policy applies).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -48,8 +49,9 @@ def put_customers(
     _check(customers, organisations)
     changed: list[str] = []
 
-    def compose(current: object) -> tuple[object, str, list[str]]:
-        if not isinstance(current, Mapping):
+    def compose(version: ConfigVersion | None) -> tuple[object, str, list[str]]:
+        current = None if version is None else version.document
+        if version is None or not isinstance(current, Mapping):
             raise ConfigError([Issue("", "no configuration yet: PUT /v1/config first")])
         before = _directory(current)
         document = dict(current)
@@ -62,13 +64,25 @@ def put_customers(
             document[key] = list(merged.values())
         after = _directory(document)
         changed[:] = _changed(before, after)
-        return document, orjson.dumps(document, option=orjson.OPT_INDENT_2).decode(), changed
+        return document, _source(version.source, document), changed
 
     version = change_config(uow, cache, compose, author, now, states)
     directory = directory_of(version)
     return CustomersChanged(
         version, tuple(changed), len(directory.customers), len(directory.organisations)
     )
+
+
+_NAMES_DIRECTORY = re.compile(r'(?m)^(customers|organisations)\s*:|"(customers|organisations)"\s*:')
+
+
+def _source(previous: str, document: Mapping[str, Any]) -> str:
+    """The new version's source text: the one a person wrote, kept as it is when it leaves the
+    customers out (storing it again keeps the directory, see ``change_config``); else the
+    document as JSON, so that nobody edits a stale copy of the customers."""
+    if previous.strip() and not _NAMES_DIRECTORY.search(previous):
+        return previous
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode()
 
 
 def _check(
