@@ -216,12 +216,23 @@ def entries_from_csv(text: str, where: str = "csv") -> tuple[list[dict[str, Any]
     """Rows of a CRM export as configuration entries: the columns ``id`` (required), ``name``,
     ``organisation``, ``contract_start``, ``contract_end``, and every other column an attribute
     (its header lower-cased, spaces as ``_``; empty cells are left out). Problems name the line."""
-    reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames is None or "id" not in [h.strip().lower() for h in reader.fieldnames]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        header = reader.fieldnames
+    except csv.Error as exc:
+        return [], [Issue(f"{where}:1", f"not CSV: {exc}")]
+    if header is None or "id" not in [h.strip().lower() for h in header]:
         return [], [Issue(f"{where}:1", "the header needs an id column")]
     entries: list[dict[str, Any]] = []
     issues: list[Issue] = []
-    for row in reader:
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            return entries, [*issues, Issue(f"{where}:{reader.line_num}", f"not CSV: {exc}")]
         line = reader.line_num
         if None in row:
             issues.append(Issue(f"{where}:{line}", "more cells than the header has columns"))

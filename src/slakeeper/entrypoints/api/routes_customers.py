@@ -137,7 +137,9 @@ def _entry(ident: str, body: PartyIn, organisation: bool) -> dict[str, Any]:
     return entry
 
 
-@router.put("/customers/{customer}", response_model=Changed, responses=responses(401, 403, 422))
+@router.put(
+    "/customers/{customer}", response_model=Changed, responses=responses(400, 401, 403, 422)
+)
 async def put_customer(
     customer: PartyId, body: PartyIn, svc: ServicesDep, who: AdminDep
 ) -> Changed:
@@ -171,7 +173,9 @@ async def delete_customer(customer: PartyId, svc: ServicesDep, who: AdminDep) ->
 
 
 @router.put(
-    "/organisations/{organisation}", response_model=Changed, responses=responses(401, 403, 422)
+    "/organisations/{organisation}",
+    response_model=Changed,
+    responses=responses(400, 401, 403, 422),
 )
 async def put_organisation(
     organisation: PartyId, body: PartyIn, svc: ServicesDep, who: AdminDep
@@ -193,7 +197,7 @@ async def put_organisation(
 @router.post(
     "/customers",
     response_model=Changed,
-    responses=responses(401, 403, 413, 422),
+    responses=responses(400, 401, 403, 413, 422),
     openapi_extra={
         "requestBody": {
             "required": True,
