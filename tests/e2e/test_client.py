@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -667,3 +667,45 @@ def test_the_readme_python_is_examples_integrate_and_it_runs(live_now: Live) -> 
         (due,) = [c.due_at for c in api.clocks("DESK-1001") if c.metric == "first_response"]
         assert due is not None
         assert timedelta(0) < due - datetime.now(UTC) <= timedelta(minutes=5)
+
+
+# -- customers from the CRM ------------------------------------------------------------------------
+
+
+def test_customers_through_the_client(live: Live, api: Client) -> None:
+    tiered = config(
+        policy("Gold", {"first_response": {"default": "30m"}}, when={"customer_tier": ["gold"]}),
+        policy("Standard", {"first_response": {"default": "4h"}}),
+    )
+    api.put_config(tiered)
+    api.post_events(
+        [{"id": "c1", "ticket": "C-1", "type": "ticket.created", "at": NOW, "customer": "acme"}]
+    )
+    assert api.clocks("C-1")[0].policy == "Standard"
+    org = api.put_customer("acme-group", attributes={"tier": "gold"}, organisation_record=True)
+    assert org.changed == ()
+    joined = api.put_customer(
+        "acme", name="ACME", organisation="acme-group", contract_start=date(2024, 1, 1)
+    )
+    assert joined.changed == ("acme",)
+    assert api.clocks("C-1")[0].policy == "Gold"
+    acme = api.customer("acme")
+    assert (acme.organisation, dict(acme.effective), acme.contract_start) == (
+        "acme-group",
+        {"tier": "gold"},
+        date(2024, 1, 1),
+    )
+    synced = api.sync_customers("id,tier\nglobex,silver\n")
+    assert synced.changed == ("globex",)
+    assert synced.customers == 2
+    again = api.sync_customers([{"id": "globex", "attributes": {"tier": "silver"}}])
+    assert again.changed == ()
+    with pytest.raises(InvalidRequest) as refused:
+        api.sync_customers("id,tier\n,gold\n")
+    assert refused.value.issues[0].where == "body:2"
+    assert [c.id for c in api.customers().customers] == ["acme", "globex"]
+    assert api.delete_customer("globex").changed == ("globex",)
+    with pytest.raises(NotFound):
+        api.customer("globex")
+    with live.client("acme") as mine, pytest.raises(AuthError):
+        mine.sync_customers([{"id": "x"}])

@@ -6,7 +6,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -36,7 +36,10 @@ from slakeeper.client.models import (
     ConfigVersion,
     ConfigVersionSummary,
     CreatedToken,
+    Customer,
+    CustomersChanged,
     Delivery,
+    Directory,
     Health,
     Incident,
     IngestResult,
@@ -383,6 +386,75 @@ class Client:
         return self._get(
             f"/v1/availability/{_segment(service, 'service')}", Availability.from_json, params
         )
+
+    def customers(self) -> Directory:
+        """The CRM directory: customers (with their effective attributes) and organisations."""
+        return self._get("/v1/customers", Directory.from_json)
+
+    def customer(self, customer_id: str) -> Customer:
+        return self._get(f"/v1/customers/{_segment(customer_id, 'customer')}", Customer.from_json)
+
+    def put_customer(
+        self,
+        customer_id: str,
+        *,
+        name: str | None = None,
+        organisation: str | None = None,
+        attributes: Mapping[str, str | int | float] | None = None,
+        contract_start: date | None = None,
+        contract_end: date | None = None,
+        organisation_record: bool = False,
+    ) -> CustomersChanged:
+        """Add or replace one customer (an organisation with ``organisation_record``); admin
+        token. A new configuration version; the customer's open clocks are re-derived."""
+        body: dict[str, Any] = {"attributes": dict(attributes or {})}
+        if name is not None:
+            body["name"] = name
+        if organisation is not None:
+            body["organisation"] = organisation
+        if contract_start is not None or contract_end is not None:
+            body["contract"] = {
+                "start": contract_start.isoformat() if contract_start else None,
+                "end": contract_end.isoformat() if contract_end else None,
+            }
+        kind = "organisations" if organisation_record else "customers"
+        path = f"/v1/{kind}/{_segment(customer_id, kind[:-1])}"
+        response = self._call(
+            "PUT", path, content=orjson.dumps(body), kind="application/json", retry=True
+        )
+        return self._read(response, "PUT", path, CustomersChanged.from_json)
+
+    def sync_customers(
+        self,
+        customers: Sequence[Mapping[str, Any]] | str = (),
+        organisations: Sequence[Mapping[str, Any]] = (),
+        *,
+        replace: bool = False,
+    ) -> CustomersChanged:
+        """A sync from the CRM, all or nothing: entries as the configuration writes them
+        (``{id, name, organisation, attributes, contract}``), or a CRM export's CSV text (column
+        ``id``; every column but name, organisation, contract_start, contract_end an attribute);
+        merged by id, or the whole directory with ``replace``. Admin token. Retried: the same
+        sync twice changes nothing the second time."""
+        if isinstance(customers, str):
+            content, kind = customers.encode(), "text/csv"
+            params = _params(replace="true" if replace else None)
+        else:
+            body = {
+                "customers": [dict(c) for c in customers],
+                "organisations": [dict(o) for o in organisations],
+                "replace": replace,
+            }
+            content, kind, params = orjson.dumps(body), "application/json", {}
+        response = self._send("POST", "/v1/customers", params, content, kind, True)
+        self._check(response, "POST", "/v1/customers")
+        return self._read(response, "POST", "/v1/customers", CustomersChanged.from_json)
+
+    def delete_customer(self, customer_id: str) -> CustomersChanged:
+        """Remove a customer (admin token); its tickets no longer match its attributes."""
+        path = f"/v1/customers/{_segment(customer_id, 'customer')}"
+        response = self._call("DELETE", path, retry=False)
+        return self._read(response, "DELETE", path, CustomersChanged.from_json)
 
     def create_token(self, name: str, role: str, *, customer: str | None = None) -> CreatedToken:
         """A new API token (admin token); ``role``: admin, agent or viewer. Sent once."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -446,6 +446,67 @@ class Incident:
             _str(data, "title"),
             tuple(str(c) for c in _list(data, "components")),
             created,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    """A customer or an organisation of the CRM directory (docs/semantics.md §12): its own
+    ``attributes`` and, for a customer, the ``effective`` ones with its organisation's."""
+
+    id: str
+    name: str | None
+    organisation: str | None
+    attributes: Mapping[str, str]
+    effective: Mapping[str, str]
+    contract_start: date | None
+    contract_end: date | None
+
+    @classmethod
+    def from_json(cls, data: Json) -> Customer:
+        contract = _opt_object(data, "contract") or {}
+        start, end = contract.get("start"), contract.get("end")
+        return cls(
+            _str(data, "id"),
+            _opt_str(data, "name"),
+            _opt_str(data, "organisation"),
+            {str(k): str(v) for k, v in _object(data, "attributes").items()},
+            {str(k): str(v) for k, v in (_opt_object(data, "effective") or {}).items()},
+            date.fromisoformat(start) if isinstance(start, str) else None,
+            date.fromisoformat(end) if isinstance(end, str) else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Directory:
+    customers: tuple[Customer, ...]
+    organisations: tuple[Customer, ...]
+
+    @classmethod
+    def from_json(cls, data: Json) -> Directory:
+        return cls(
+            tuple(Customer.from_json(c) for c in _list(data, "customers")),
+            tuple(Customer.from_json(o) for o in _list(data, "organisations")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CustomersChanged:
+    """What a change of the directory did: the configuration version it made and the customers
+    whose effective attributes, organisation or contract changed (their open clocks re-derived)."""
+
+    version: int
+    changed: tuple[str, ...]
+    customers: int
+    organisations: int
+
+    @classmethod
+    def from_json(cls, data: Json) -> CustomersChanged:
+        return cls(
+            _int(data, "version"),
+            tuple(str(c) for c in _list(data, "changed")),
+            _int(data, "customers"),
+            _int(data, "organisations"),
         )
 
 
