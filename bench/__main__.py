@@ -1,6 +1,6 @@
 """``python -m bench`` (``make bench``): run the benchmarks, print their tables, write RESULTS.md.
 
-Options: ``--quick`` for smaller case counts, ``--only calendar|evaluate|service|monitor|reports|availability|statements`` for one benchmark,
+Options: ``--quick`` for smaller case counts, ``--only calendar|evaluate|service|monitor|reports|availability|statements|import`` for one benchmark,
 ``--no-write`` to leave ``bench/RESULTS.md`` alone. A benchmark that is not run keeps its
 previous section in RESULTS.md.
 """
@@ -15,7 +15,16 @@ from pathlib import Path
 from bench.report import Section, print_section, write_results
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-ORDER = ["calendar", "evaluate", "service", "monitor", "reports", "availability", "statements"]
+ORDER = [
+    "calendar",
+    "evaluate",
+    "service",
+    "monitor",
+    "reports",
+    "availability",
+    "statements",
+    "import",
+]
 
 
 def _runner(name: str) -> Callable[[bool], Section]:
@@ -43,6 +52,10 @@ def _runner(name: str) -> Callable[[bool], Section]:
         from bench import bench_statements
 
         return bench_statements.run
+    if name == "import":
+        from bench import bench_import
+
+        return bench_import.run
     from bench import bench_reports
 
     return bench_reports.run
