@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +36,10 @@ def make_engine(url: str, **options: Any) -> Engine:
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            _wal(cursor)
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
         # let SQLAlchemy's BEGIN be a real, immediate write transaction: one writer at a time
@@ -52,3 +54,18 @@ def make_engine(url: str, **options: Any) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, **options)
+
+
+def _wal(cursor: Any, patience_s: float = 30.0) -> None:
+    """Switch a SQLite database to WAL. Changing the journal mode takes the database's exclusive
+    lock, and SQLite answers "database is locked" at once, without its busy handler, while
+    another connection is setting it up too (several processes migrating a new file): retry."""
+    deadline = time.monotonic() + patience_s
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
