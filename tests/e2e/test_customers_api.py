@@ -195,3 +195,50 @@ def test_the_written_policy_file_stays_as_written_when_the_crm_changes(api: Api)
     shown = api.get("/v1/config").json()["source"]
     assert '"acme"' in shown
     assert '"globex"' in shown
+
+
+def stored_clocks(api: Api, ticket: str) -> dict[str, tuple[str, int]]:
+    """The clock rows the store holds for ``ticket``: metric -> (policy, derived_at)."""
+    from sqlalchemy import select
+
+    from slakeeper.adapters.db import tables
+
+    c = tables.clocks.c
+    with api.services.engine.connect() as connection:
+        rows = connection.execute(
+            select(c.metric, c.policy, c.derived_at).where(c.ticket == ticket)
+        ).all()
+    return {row.metric: (row.policy, row.derived_at) for row in rows}
+
+
+def test_a_change_reaches_tickets_that_have_moved_away_and_only_the_customer_tickets(
+    api: Api,
+) -> None:
+    """A ticket that moved from acme to globex keeps its first response judged as acme's (the
+    clock stopped while it was acme's): a tier change of acme re-derives it, and leaves the
+    tickets that never had acme alone."""
+    assert api.put_config(tiered()).status_code == 200
+    api.clock.set("2026-03-02T09:10:00Z")
+    events = Events()
+    events.created("2026-03-02 09:00", ticket="A-1", customer="acme")
+    events.reply("2026-03-02 09:05", ticket="A-1")
+    events.updated("2026-03-02 09:06", ticket="A-1", customer="globex")
+    events.created("2026-03-02 09:00", ticket="G-1", customer="globex")
+    events.created("2026-03-02 09:00", ticket="N-1")
+    assert api.post_events(events).status_code == 200
+    untouched = {t: stored_clocks(api, t) for t in ("G-1", "N-1")}
+    assert stored_clocks(api, "A-1")["first_response"][0] == "Standard"
+
+    api.clock.set("2026-03-02T09:20:00Z")
+    put = api.request("PUT", "/v1/customers/acme", json={"attributes": {"tier": "gold"}})
+    assert put.json()["changed"] == ["acme"]
+    moved = stored_clocks(api, "A-1")
+    assert moved["first_response"][0] == "Gold"  # judged with acme, its customer at the reply
+    assert moved["resolution"][0] == "Standard"  # running: judged with globex now
+    assert {t: stored_clocks(api, t) for t in ("G-1", "N-1")} == untouched
+    listed = api.all_clocks(metric="first_response")
+    assert {c["ticket"]: c["policy"] for c in listed} == {
+        "A-1": "Gold",
+        "G-1": "Standard",
+        "N-1": "Standard",
+    }

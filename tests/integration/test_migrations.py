@@ -302,3 +302,34 @@ def test_clocks_stored_before_the_daily_counts_are_counted_by_the_upgrade(
     with empty_engine.begin() as connection:
         SqlStore(connection).recount()
         assert [tuple(r) for r in connection.execute(text(read))] == counted
+
+
+def test_the_customers_tickets_have_had_are_read_from_their_events(empty_engine: Engine) -> None:
+    """Revision 0006 fills ``ticket_customers`` from the events already stored: every customer
+    a ticket has had (created with one, moved to another), none for events without one."""
+    with empty_engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0005")
+        for ticket in ("T-1", "T-2"):
+            connection.execute(
+                text("INSERT INTO tickets (id, event_count) VALUES (:t, 2)"), {"t": ticket}
+            )
+        for seq, (ticket, body) in enumerate(
+            [
+                ("T-1", '{"type":"ticket.created","customer":"acme"}'),
+                ("T-1", '{"type":"ticket.updated","customer":"globex"}'),
+                ("T-1", '{"type":"ticket.updated","customer":"acme"}'),
+                ("T-2", '{"type":"ticket.created"}'),
+                ("T-2", '{"type":"ticket.updated","customer":null}'),
+            ]
+        ):
+            connection.execute(
+                text(
+                    "INSERT INTO events (id, ticket, at, type, body, received_at) "
+                    "VALUES (:id, :t, 0, 'x', :b, 0)"
+                ),
+                {"id": f"e{seq}", "t": ticket, "b": body},
+            )
+    upgrade(empty_engine)
+    with empty_engine.connect() as connection:
+        rows = connection.execute(text("SELECT customer, ticket FROM ticket_customers")).all()
+    assert sorted(tuple(r) for r in rows) == [("acme", "T-1"), ("globex", "T-1")]

@@ -235,7 +235,7 @@ def test_selection_is_the_first_policy_valid_at_the_clock_start(
         (
             {"customers": [{"id": "a", "contract": {"start": "2026-13-01"}}]},
             "customers[0].contract.start",
-            "",
+            "not a date",
         ),
         (
             {"customers": [{"id": "a", "contract": {"start": "2026-02-01", "end": "2026-01-01"}}]},

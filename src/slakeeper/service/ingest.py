@@ -149,8 +149,14 @@ def _store_batch(
         store.insert_events([row for row in rows if row["id"] not in known])
         new_rows = [row for row in rows if row["id"] not in known]
         fresh: dict[str, list[Event]] = {}
+        had: list[tuple[str, str]] = []  # (ticket, customer): what a CRM change re-derives
         for row in new_rows:
-            fresh.setdefault(row["ticket"], []).append(batch[row["id"]][0])
+            event = batch[row["id"]][0]
+            fresh.setdefault(row["ticket"], []).append(event)
+            for name, value in event.changes:
+                if name == "customer" and value is not None:
+                    had.append((event.ticket, str(value)))
+        store.add_ticket_customers(had)
         for events in fresh.values():
             events.sort(key=_order)
         touched = sorted(fresh)

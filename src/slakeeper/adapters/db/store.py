@@ -202,6 +202,14 @@ class SqlStore(AvailabilityStore):
         """Append new events in the order given, which becomes their arrival order (``seq``)."""
         self._append(t.events, rows)
 
+    def add_ticket_customers(self, pairs: Sequence[tuple[str, str]]) -> None:
+        """Remember that each (ticket, customer) happened; pairs already known are kept."""
+        if not pairs:
+            return
+        rows = [{"customer": c, "ticket": ticket} for ticket, c in sorted(set(pairs))]
+        stmt = self._insert_ignore(t.ticket_customers).on_conflict_do_nothing()
+        self.connection.execute(stmt, rows)
+
     def _upsert(
         self, table: Any, rows: list[dict[str, Any]], keys: Sequence[str], adding: bool = False
     ) -> None:
@@ -298,12 +306,16 @@ class SqlStore(AvailabilityStore):
         self._upsert(t.tickets, values, ("id",))
 
     def open_tickets(self, customers: Sequence[str] | None = None) -> dict[str, int]:
-        """Tickets not closed (of these customers), with their stored event counts: what a new
-        configuration re-derives (closed tickets keep the clocks they were judged by)."""
+        """Tickets not closed (that have had one of these customers), with their stored event
+        counts: what a new configuration re-derives (closed tickets keep the clocks they were
+        judged by)."""
         c = t.tickets.c
         query = select(c.id, c.event_count).where(c.status.is_not(None), c.status != "closed")
-        if customers is not None:
-            query = query.where(c.customer.in_(list(customers)))
+        if customers is not None:  # every ticket that has had one of them, not only now
+            had = select(t.ticket_customers.c.ticket).where(
+                t.ticket_customers.c.customer.in_(list(customers))
+            )
+            query = query.where(c.id.in_(had))
         rows = self.connection.execute(query.order_by(c.id))
         return {row.id: int(row.event_count) for row in rows}
 

@@ -156,6 +156,15 @@ judged_days = Table(
     Column("n", BigInteger, nullable=False),
 )
 
+# every customer a ticket has had (its events' ``customer``): what a change of that customer in
+# the CRM re-derives (service/customers.py), including tickets that moved to another customer
+ticket_customers = Table(
+    "ticket_customers",
+    metadata,
+    Column("customer", Text, primary_key=True),
+    Column("ticket", Text, ForeignKey("tickets.id"), primary_key=True),
+)
+
 ticket_judged_days = Table(
     "ticket_judged_days",
     metadata,
