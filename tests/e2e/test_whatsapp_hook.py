@@ -218,6 +218,45 @@ def test_a_conversation_reopened_closed_and_continued(hooked: Api) -> None:
     assert ben["first_response"]["started_at"] == "2026-03-02T10:32:00Z"
 
 
+def test_one_delivery_across_a_close_and_a_solve_splits_where_each_message_belongs(
+    hooked: Api,
+) -> None:
+    """Each message of a delivery goes where the conversation stands at its own instant: one
+    sent before the close stays on the closed ticket, the next opens the conversation's next
+    ticket; a ticket solved between two messages is reopened by the second."""
+    assert hooked.put_config(CONFIG).status_code == 200
+    hooked.clock.set("2026-03-02T16:00:00Z")
+    assert (
+        send(hooked, notification([message(ANNA, "wamid.C1", "2026-03-02T10:00:00Z")])).json()[
+            "accepted"
+        ]
+        == 2
+    )
+    agent(hooked, "desk-c1", f"whatsapp:{ANNA}", "2026-03-02T10:20:00Z", status="solved")
+    agent(hooked, "desk-c2", f"whatsapp:{ANNA}", "2026-03-02T11:00:00Z", status="closed")
+    both = notification(
+        [
+            message(ANNA, "wamid.C3", "2026-03-02T12:00:00Z"),
+            message(ANNA, "wamid.C2", "2026-03-02T10:30:00Z"),
+        ]
+    )
+    got = send(hooked, both)
+    assert got.status_code == 200, got.text
+    assert got.json() == {
+        "accepted": 4,  # the reopen and C2 on the first ticket; the second ticket and C3
+        "duplicates": 0,
+        "tickets": [f"whatsapp:{ANNA}", f"whatsapp:{ANNA}:2"],
+    }
+    first = hooked.get(f"/v1/tickets/whatsapp:{ANNA}").json()["events"]
+    assert [e["id"] for e in first[-3:]] == [
+        "whatsapp:wamid.C2:reopen",
+        "whatsapp:wamid.C2",
+        "desk-c2",
+    ]
+    second = hooked.get(f"/v1/tickets/whatsapp:{ANNA}%3A2").json()["events"]
+    assert [e["id"] for e in second] == [f"whatsapp:{ANNA}:2:created", "whatsapp:wamid.C3"]
+
+
 def test_messages_delivered_out_of_order(hooked: Api) -> None:
     assert hooked.put_config(CONFIG).status_code == 200
     hooked.clock.set("2026-03-02T16:00:00Z")

@@ -82,15 +82,17 @@ def map_delivery(payload: object) -> list[Mapped]:
     out: list[Mapped] = []
     for wa_id, messages in sorted(by_contact.items()):
         ticket = f"whatsapp:{wa_id}"
-        events = sorted(messages.values(), key=lambda e: (e["at"], e["id"]))
-        created = {
-            "id": f"{ticket}:created",
-            "ticket": ticket,
-            "type": "ticket.created",
-            "at": events[0]["at"],
-            "channel": "whatsapp",
-        }
-        out.append(Mapped(ticket, events, created, conversation=True))
+        # one at a time, oldest first: each message goes where the conversation stands at its
+        # instant (a close between two messages of one delivery splits them between tickets)
+        for event in sorted(messages.values(), key=lambda e: (e["at"], e["id"])):
+            created = {
+                "id": f"{ticket}:created",
+                "ticket": ticket,
+                "type": "ticket.created",
+                "at": event["at"],
+                "channel": "whatsapp",
+            }
+            out.append(Mapped(ticket, [event], created, conversation=True))
     return out
 
 

@@ -92,6 +92,7 @@ async def post_hook(
             ignored.append(f"{tickets[-1]}: {got.ignored}")
     if ignored and not accepted and not duplicates:
         return _ignored("; ".join(ignored))
+    tickets = list(dict.fromkeys(tickets))  # a chat's messages come one Mapped each
     out: dict[str, Any] = {"accepted": accepted, "duplicates": duplicates}
     if len(tickets) == 1:
         out["ticket"] = tickets[0]
