@@ -319,3 +319,29 @@ def test_a_directory_without_the_customer_has_no_attributes() -> None:
     directory = Directory({"a": Party("a", attributes={"tier": "gold"})}, {})
     assert directory.attribute("b", "tier") is None
     assert directory.contract("b") == (None, None)
+
+
+def test_validity_written_as_yaml_reads_it() -> None:
+    """An unquoted instant is a datetime to YAML, a date a date; both are read, and so are the
+    RFC 3339 spellings with a space or lower-case letters. A naive instant is refused."""
+    import yaml
+
+    text = (
+        "policies:\n"
+        "  - name: P\n"
+        "    targets: {first_response: {default: 1h}}\n"
+        "    valid_from: {start}\n"
+        "    valid_until: 2026-12-31\n"
+    )
+    for start in ("2026-01-01T09:00:00Z", "'2026-01-01 09:00:00Z'", "'2026-01-01t09:00:00z'"):
+        sla = parse_config(yaml.safe_load(text.replace("{start}", start)))
+        (found,) = sla.policies
+        assert (found.valid_from, found.valid_until) == (
+            us("2026-01-01T09:00:00Z"),
+            us("2027-01-01T00:00:00Z"),
+        )
+    with pytest.raises(ConfigError) as caught:
+        parse_config(yaml.safe_load(text.replace("{start}", "2026-01-01T09:00:00")))
+    assert str(caught.value.issues[0]) == (
+        "policies[0].valid_from: 2026-01-01T09:00:00 has no offset; add Z or +01:00"
+    )

@@ -6,6 +6,7 @@ configuration is refused, so a user sees all of them at once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -70,6 +71,7 @@ _POLICY_KEYS = (
     "valid_until",
 )
 _WHEN_KEYS = ("priority", "channel", "group", "tags_any", "tags_all", "tags_none")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CUSTOMER_CONDITION = "customer_"  # customer_tier: [gold] tests the customer's attribute tier
 _US = 1_000_000
 
@@ -320,16 +322,26 @@ def _validity(
         if raw is None:
             bounds.append(None)
             continue
+        what = key.replace("_", " ")
+        if isinstance(raw, datetime):  # YAML reads an unquoted instant as a datetime
+            if raw.tzinfo is None:
+                return Issue(key, f"{raw.isoformat()} has no offset; add Z or +01:00")
+            bounds.append(int(raw.timestamp()) * _US + raw.microsecond)
+            words.append(f"{what} {format_instant(bounds[-1] or 0)}")
+            continue
+        if isinstance(raw, str) and not _DAY.match(raw.strip()):
+            try:
+                bounds.append(parse_instant(raw.strip(), key))
+            except ValueError:
+                return Issue(key, f"{raw!r}: write a date (2026-01-01) or an RFC 3339 instant")
+            words.append(f"{what} {raw.strip()}")
+            continue
         try:
-            if isinstance(raw, str) and "T" in raw:
-                bounds.append(parse_instant(raw, key))
-                words.append(f"{key.replace('_', ' ')} {raw}")
-                continue
-            day = parse_date(raw)
-        except ValueError as exc:
-            return Issue(key, f"{exc}; write a date (2026-01-01) or an RFC 3339 instant")
+            day = parse_date(raw.strip() if isinstance(raw, str) else raw)
+        except ValueError:
+            return Issue(key, f"{raw!r}: write a date (2026-01-01) or an RFC 3339 instant")
         bounds.append(_midnight(day, zone, day_after))
-        words.append(f"{key.replace('_', ' ')} {day.isoformat()}")
+        words.append(f"{what} {day.isoformat()}")
     start, end = bounds
     if start is not None and end is not None and end <= start:
         return Issue("valid_until", "ends before valid_from begins")
