@@ -242,3 +242,45 @@ def test_a_change_reaches_tickets_that_have_moved_away_and_only_the_customer_tic
         "G-1": "Standard",
         "N-1": "Standard",
     }
+
+
+def test_a_csv_replace_sets_the_customers_and_keeps_the_organisations(api: Api) -> None:
+    assert api.put_config(tiered()).status_code == 200
+    org = api.request("PUT", "/v1/organisations/acme-group", json={"attributes": {"tier": "gold"}})
+    assert org.status_code == 200
+    api.request("PUT", "/v1/customers/old", json={})
+    csv_text = "id,organisation\nacme,acme-group\nglobex,\n"
+    replaced = api.request(
+        "POST",
+        "/v1/customers",
+        params={"replace": "true"},
+        content=csv_text.encode(),
+        headers={"Content-Type": "text/csv"},
+    )
+    assert replaced.status_code == 200, replaced.text
+    assert replaced.json()["changed"] == ["acme", "globex", "old"]
+    directory = api.get("/v1/customers").json()
+    assert [c["id"] for c in directory["customers"]] == ["acme", "globex"]
+    assert [o["id"] for o in directory["organisations"]] == ["acme-group"]
+    unknown = "id,organisation\ninitech,initech-group\n"
+    refused = api.request(
+        "POST", "/v1/customers", content=unknown.encode(), headers={"Content-Type": "text/csv"}
+    )
+    assert refused.status_code == 422
+    assert refused.json()["issues"] == [
+        {
+            "where": "body:2",
+            "message": "organisation: 'initech-group' is not an organisation of the directory; "
+            "add it first",
+        }
+    ]
+
+
+def test_attribute_values_are_texts_or_numbers_never_true(api: Api) -> None:
+    assert api.put_config(tiered()).status_code == 200
+    refused = api.request("PUT", "/v1/customers/acme", json={"attributes": {"vip": True}})
+    assert refused.status_code == 422
+    assert api.get("/v1/customers").json()["customers"] == []
+    kept = api.request("PUT", "/v1/customers/acme", json={"attributes": {"seats": 40}})
+    assert kept.status_code == 200
+    assert api.get("/v1/customers/acme").json()["attributes"] == {"seats": "40"}

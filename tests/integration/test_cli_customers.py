@@ -107,4 +107,6 @@ def test_bad_rows_are_named_and_nothing_is_stored(db_url: str, tmp_path: Path) -
     unknown.write_text("id,organisation\nacme,nobody\n")
     refused = run(db_url, "import", str(unknown))
     assert refused.returncode == 2
-    assert "customers[0].organisation: unknown organisation 'nobody'" in refused.stderr
+    assert refused.stderr.strip() == (
+        f"{unknown}:2: organisation: 'nobody' is not an organisation of the directory; add it first"
+    )

@@ -293,7 +293,8 @@ def test_csv_rows_become_entries_and_bad_rows_name_their_line() -> None:
         ",Nobody,,gold,,,\n"
         "initech,Initech,,bronze,,2026-02-30,\n"
     )
-    entries, issues = entries_from_csv(text, "crm.csv")
+    entries, lines, issues = entries_from_csv(text, "crm.csv")
+    assert lines == ["crm.csv:2", "crm.csv:3"]
     assert entries == [
         {
             "id": "acme",
@@ -310,7 +311,7 @@ def test_csv_rows_become_entries_and_bad_rows_name_their_line() -> None:
 
 
 def test_csv_needs_an_id_column() -> None:
-    entries, issues = entries_from_csv("name,tier\nACME,gold\n", "crm.csv")
+    entries, _, issues = entries_from_csv("name,tier\nACME,gold\n", "crm.csv")
     assert entries == []
     assert str(issues[0]) == "crm.csv:1: the header needs an id column"
 
@@ -345,3 +346,11 @@ def test_validity_written_as_yaml_reads_it() -> None:
     assert str(caught.value.issues[0]) == (
         "policies[0].valid_from: 2026-01-01T09:00:00 has no offset; add Z or +01:00"
     )
+
+
+def test_csv_ids_and_columns_named_twice_are_refused() -> None:
+    twice = entries_from_csv("id,tier\nacme,gold\nglobex,silver\nacme,bronze\n", "crm.csv")
+    assert [e["id"] for e in twice.entries] == ["acme", "globex"]
+    assert [str(i) for i in twice.issues] == ["crm.csv:4: id: 'acme' is also on line 2"]
+    columns = entries_from_csv("id,Tier,tier\nacme,gold,silver\n", "crm.csv")
+    assert [str(i) for i in columns.issues] == ["crm.csv:1: columns named twice: ['tier']"]

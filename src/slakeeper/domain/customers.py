@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from slakeeper.domain.calendar_spec import parse_date
 from slakeeper.domain.errors import Issue
@@ -70,6 +70,14 @@ class Directory:
             org = self.organisations.get(found.organisation)
             value = org.attributes.get(name) if org is not None else None
         return value
+
+    def effective(self, customer: str) -> dict[str, str]:
+        """The customer's attributes with its organisation's it does not set."""
+        found = self.customers.get(customer)
+        if found is None:
+            return {}
+        org = self.organisations.get(found.organisation) if found.organisation else None
+        return {**(dict(org.attributes) if org else {}), **dict(found.attributes)}
 
     def contract(self, customer: str) -> tuple[date | None, date | None]:
         """The customer's contract dates (inclusive), else its organisation's."""
@@ -212,7 +220,13 @@ def document_of(party: Party) -> dict[str, Any]:
 CSV_FIELDS = ("id", "name", "organisation", "contract_start", "contract_end")
 
 
-def entries_from_csv(text: str, where: str = "csv") -> tuple[list[dict[str, Any]], list[Issue]]:
+class CsvEntries(NamedTuple):
+    entries: list[dict[str, Any]]
+    lines: list[str]  # where each entry was read (``file:line``), to name its problems
+    issues: list[Issue]
+
+
+def entries_from_csv(text: str, where: str = "csv") -> CsvEntries:
     """Rows of a CRM export as configuration entries: the columns ``id`` (required), ``name``,
     ``organisation``, ``contract_start``, ``contract_end``, and every other column an attribute
     (its header lower-cased, spaces as ``_``; empty cells are left out). Problems name the line."""
@@ -220,10 +234,16 @@ def entries_from_csv(text: str, where: str = "csv") -> tuple[list[dict[str, Any]
     try:
         header = reader.fieldnames
     except csv.Error as exc:
-        return [], [Issue(f"{where}:1", f"not CSV: {exc}")]
-    if header is None or "id" not in [h.strip().lower() for h in header]:
-        return [], [Issue(f"{where}:1", "the header needs an id column")]
+        return CsvEntries([], [], [Issue(f"{where}:1", f"not CSV: {exc}")])
+    names = [_header(h) for h in header or []]
+    if "id" not in names:
+        return CsvEntries([], [], [Issue(f"{where}:1", "the header needs an id column")])
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        return CsvEntries([], [], [Issue(f"{where}:1", f"columns named twice: {twice}")])
     entries: list[dict[str, Any]] = []
+    lines: list[str] = []
+    first_line: dict[str, int] = {}
     issues: list[Issue] = []
     rows = iter(reader)
     while True:
@@ -232,16 +252,13 @@ def entries_from_csv(text: str, where: str = "csv") -> tuple[list[dict[str, Any]
         except StopIteration:
             break
         except csv.Error as exc:
-            return entries, [*issues, Issue(f"{where}:{reader.line_num}", f"not CSV: {exc}")]
+            issues.append(Issue(f"{where}:{reader.line_num}", f"not CSV: {exc}"))
+            return CsvEntries(entries, lines, issues)
         line = reader.line_num
         if None in row:
             issues.append(Issue(f"{where}:{line}", "more cells than the header has columns"))
             continue
-        cells = {
-            str(k).strip().lower().replace(" ", "_"): (v or "").strip()
-            for k, v in row.items()
-            if k is not None
-        }
+        cells = {_header(k): (v or "").strip() for k, v in row.items() if k is not None}
         entry: dict[str, Any] = {"id": cells.pop("id", "")}
         for key in ("name", "organisation"):
             if cells.get(key):
@@ -264,8 +281,17 @@ def entries_from_csv(text: str, where: str = "csv") -> tuple[list[dict[str, Any]
                 Issue(f"{where}:{line}", f"{_column(i.where)}: {i.message}") for i in row_issues
             )
             continue
+        seen = first_line.setdefault(entry["id"], line)
+        if seen != line:
+            issues.append(Issue(f"{where}:{line}", f"id: {entry['id']!r} is also on line {seen}"))
+            continue
         entries.append(entry)
-    return entries, issues
+        lines.append(f"{where}:{line}")
+    return CsvEntries(entries, lines, issues)
+
+
+def _header(name: str) -> str:
+    return str(name).strip().lower().replace(" ", "_")
 
 
 def _column(path: str) -> str:

@@ -33,7 +33,8 @@ def import_command(
         typer.Option(help="A CSV of organisations (the same columns but organisation)."),
     ] = None,
     replace: Annotated[
-        bool, typer.Option(help="The files are the whole directory (else merged by id).")
+        bool,
+        typer.Option(help="Each file given is the whole list it holds (else merged by id)."),
     ] = False,
     dry_run: Annotated[bool, typer.Option(help="Check the files; store nothing.")] = False,
 ) -> None:
@@ -48,18 +49,22 @@ def import_command(
     if customers is None and organisations is None:
         raise InvalidInput("give a CSV of customers, --organisations, or both")
     found: dict[str, list[dict[str, Any]]] = {"customers": [], "organisations": []}
+    lines: list[str] = []
     problems: list[Issue] = []
     for key, path in (("customers", customers), ("organisations", organisations)):
         if path is None:
             continue
-        entries, issues = entries_from_csv(_read(path), str(path))
+        read = entries_from_csv(_read(path), str(path))
+        issues = list(read.issues)
         if key == "organisations":
             issues += [
-                Issue(str(path), f"organisation {e['id']!r} has an organisation column")
-                for e in entries
+                Issue(line, "organisation: an organisation has no organisation")
+                for e, line in zip(read.entries, read.lines, strict=True)
                 if "organisation" in e
             ]
-        found[key], problems = entries, problems + issues
+        else:
+            lines = read.lines
+        found[key], problems = read.entries, problems + issues
     if problems:
         raise InvalidInput(problems)
     if dry_run:
@@ -76,7 +81,14 @@ def import_command(
         found["organisations"],
         "cli",
         svc.now(),
-        replace=replace,
+        replace=[
+            k
+            for k, path in (("customers", customers), ("organisations", organisations))
+            if path is not None
+        ]
+        if replace
+        else (),
+        names=lines,
     )
     typer.echo(
         f"configuration version {got.version.version}: {got.customers} customers, "
@@ -100,11 +112,8 @@ def list_command() -> None:
     with svc.uow.read() as store:
         directory = directory_of(ConfigCache().current(store))
     for party in directory.customers.values():
-        org = directory.organisations.get(party.organisation) if party.organisation else None
         inherited = {
-            k: v
-            for k, v in (dict(org.attributes) if org else {}).items()
-            if k not in party.attributes
+            k: v for k, v in directory.effective(party.id).items() if k not in party.attributes
         }
         attributes = ", ".join(f"{k}={v}" for k, v in party.attributes.items())
         if inherited:

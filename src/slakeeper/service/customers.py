@@ -6,13 +6,13 @@ customers it changes (a tier decides which policy applies).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
-from slakeeper.domain.customers import Directory, Party, parse_directory
+from slakeeper.domain.customers import Directory, parse_directory
 from slakeeper.domain.errors import ConfigError, Issue
 from slakeeper.service.configuration import ConfigCache, ConfigVersion, change_config
 from slakeeper.service.derive import StateCache
@@ -40,12 +40,17 @@ def put_customers(
     now: int,
     states: StateCache | None = None,
     *,
-    replace: bool = False,
+    replace: Collection[str] = (),
     remove: Sequence[str] = (),
+    names: Sequence[str] | None = None,
 ) -> CustomersChanged:
-    """Add or update (``replace``: set the whole list of) customers and organisations by id, and
-    remove the ``remove``d customers. Entries are checked as the configuration's are, with the
-    problems' paths naming the entries as given."""
+    """Add or update customers and organisations by id — the lists named in ``replace``
+    (``customers``, ``organisations``) are set whole instead — and remove the ``remove``d
+    customers. Entries are checked as the configuration's are; a problem of a given customer is
+    named ``names[i]`` (a CSV line) or ``customers[i]``."""
+    unknown = set(replace) - {"customers", "organisations"}
+    if unknown:
+        raise ValueError(f"replace names {sorted(unknown)}; use customers, organisations")
     _check(customers, organisations)
     changed: list[str] = []
 
@@ -56,12 +61,20 @@ def put_customers(
         before = _directory(current)
         document = dict(current)
         for key, entries in (("organisations", organisations), ("customers", customers)):
-            merged = {} if replace else {e["id"]: e for e in document.get(key) or []}
+            merged = {} if key in replace else {e["id"]: e for e in document.get(key) or []}
             merged.update({str(e["id"]): dict(e) for e in entries})
             if key == "customers":
                 for gone in remove:
                     merged.pop(gone, None)
             document[key] = list(merged.values())
+        known = {str(o["id"]) for o in document["organisations"]}
+        missing = [
+            _unknown_organisation(e, i, names)
+            for i, e in enumerate(customers)
+            if e.get("organisation") is not None and str(e["organisation"]) not in known
+        ]
+        if missing:
+            raise ConfigError(missing)
         after = _directory(document)
         changed[:] = _changed(before, after)
         return document, _source(version.source, document), changed
@@ -71,6 +84,15 @@ def put_customers(
     return CustomersChanged(
         version, tuple(changed), len(directory.customers), len(directory.organisations)
     )
+
+
+def _unknown_organisation(
+    entry: Mapping[str, Any], index: int, names: Sequence[str] | None
+) -> Issue:
+    message = f"{entry['organisation']!r} is not an organisation of the directory; add it first"
+    if names:  # a CSV line: the column says which cell
+        return Issue(names[index], f"organisation: {message}")
+    return Issue(f"customers[{index}].organisation", message)
 
 
 _NAMES_DIRECTORY = re.compile(r'(?m)^(customers|organisations)\s*:|"(customers|organisations)"\s*:')
@@ -113,8 +135,4 @@ def _effective(directory: Directory, customer: str) -> object:
     party = directory.customers.get(customer)
     if party is None:
         return None
-    org: Party | None = (
-        directory.organisations.get(party.organisation) if party.organisation else None
-    )
-    attributes = {**(dict(org.attributes) if org else {}), **dict(party.attributes)}
-    return party.organisation, attributes, directory.contract(customer)
+    return party.organisation, directory.effective(customer), directory.contract(customer)

@@ -11,10 +11,10 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Path, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictFloat, StrictInt, StrictStr
 from starlette.concurrency import run_in_threadpool
 
-from slakeeper.domain.customers import Directory, Party, document_of, entries_from_csv
+from slakeeper.domain.customers import ID, Directory, Party, document_of, entries_from_csv
 from slakeeper.domain.errors import ConfigError, Issue
 from slakeeper.entrypoints.api.deps import AdminDep, Forbidden, PrincipalDep, ServicesDep
 from slakeeper.entrypoints.api.errors import responses
@@ -23,7 +23,7 @@ from slakeeper.service.customers import CustomersChanged, directory_of, put_cust
 from slakeeper.service.queries import NotFound
 
 router = APIRouter(prefix="/v1", tags=["customers"])
-PartyId = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f/]+$")]
+PartyId = Annotated[str, Path(pattern=ID.pattern)]
 
 
 class Contract(BaseModel):
@@ -34,7 +34,7 @@ class Contract(BaseModel):
 class PartyIn(BaseModel):
     name: str | None = None
     organisation: str | None = Field(None, description="customers only: its organisation's id")
-    attributes: dict[str, str | int | float] = Field(
+    attributes: dict[str, StrictStr | StrictInt | StrictFloat] = Field(
         default_factory=dict, description="e.g. {tier: gold, region: eu}"
     )
     contract: Contract | None = None
@@ -71,10 +71,7 @@ class Changed(BaseModel):
 
 def _out(party: Party, directory: Directory | None = None) -> PartyOut:
     doc = document_of(party)
-    effective: dict[str, str] = {}
-    if directory is not None:
-        org = directory.organisations.get(party.organisation) if party.organisation else None
-        effective = {**(dict(org.attributes) if org else {}), **dict(party.attributes)}
+    effective = directory.effective(party.id) if directory is not None else {}
     contract = doc.get("contract")
     return PartyOut(
         id=party.id,
@@ -216,28 +213,30 @@ async def sync_customers(
 ) -> Changed:
     """A sync from the CRM: JSON ``{customers, organisations, replace}``, or a CSV export with an
     ``id`` column (``name``, ``organisation``, ``contract_start``, ``contract_end``; every other
-    column an attribute) — merged by id, or the whole list with ``replace``."""
+    column an attribute) — merged by id; with ``replace`` the lists sent are the whole
+    directory (a CSV's customers, the organisations staying as they are)."""
     raw = await request.body()
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ConfigError([Issue("", "the body is not UTF-8 text")]) from None
+    names: list[str] | None = None
     if kind in ("text/csv", "application/csv"):
-        customers, issues = entries_from_csv(text, "body")
-        if issues:
-            raise ConfigError(issues)
+        read = entries_from_csv(text, "body")
+        if read.issues:
+            raise ConfigError(read.issues)
+        customers, names = read.entries, read.lines
         organisations: list[dict[str, Any]] = []
+        lists: tuple[str, ...] = ("customers",)  # a CSV replaces the customers only
     else:
         try:
             sync = Sync.model_validate(orjson.loads(raw))
         except (orjson.JSONDecodeError, ValueError) as exc:
             raise ConfigError([Issue("", f"not a sync document: {str(exc)[:300]}")]) from None
-        customers, organisations, replace = (
-            sync.customers,
-            sync.organisations,
-            sync.replace or replace,
-        )
+        customers, organisations = sync.customers, sync.organisations
+        lists = ("customers", "organisations")
+        replace = sync.replace or replace
     got = await run_in_threadpool(
         lambda: put_customers(
             svc.uow,
@@ -247,7 +246,8 @@ async def sync_customers(
             who.name,
             svc.now(),
             svc.states,
-            replace=replace,
+            replace=lists if replace else (),
+            names=names,
         )
     )
     return _changed(got)
