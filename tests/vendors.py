@@ -242,13 +242,31 @@ class FakeJira(FakeApi):
         return 201, comment
 
     def _comments(self, key: str, body: Any, query: Any) -> Answer:
+        """Oldest first, ``limit`` a page (at most 100) from ``start``, as JSM pages them."""
         comments = self.issues[key].comments
         if query.get("public") == ["false"]:
             comments = [c for c in comments if not c["public"]]
-        return 200, {"values": comments, "isLastPage": True}
+        start = int((query.get("start") or ["0"])[0])
+        limit = min(int((query.get("limit") or ["50"])[0]), 100)
+        page = comments[start : start + limit]
+        last = start + limit >= len(comments)
+        return 200, {
+            "values": page,
+            "start": start,
+            "limit": limit,
+            "size": len(page),
+            "isLastPage": last,
+        }
 
 
 # -- GitHub ----------------------------------------------------------------------------------------
+
+
+def page(items: list[Any], query: dict[str, list[str]]) -> list[Any]:
+    """GitHub's pages: ``per_page`` (30 unless given, at most 100) items of page ``page``."""
+    size = min(int((query.get("per_page") or ["30"])[0]), 100)
+    number = int((query.get("page") or ["1"])[0])
+    return items[(number - 1) * size : number * size]
 
 
 @dataclass
@@ -286,20 +304,21 @@ class FakeGitHub(FakeApi):
         return 200, {"number": int(ids[2]), "assignees": [{"login": a} for a in issue.assignees]}
 
     def _labels(self, *ids: str, body: Any, query: Any) -> Answer:
-        return 200, [{"name": n} for n in self.issue(*ids).labels]
+        return 200, page([{"name": n} for n in self.issue(*ids).labels], query)
 
     def _set_labels(self, *ids: str, body: Any, query: Any) -> Answer:
         self.issue(*ids).labels = list(dict.fromkeys(body["labels"]))
-        return self._labels(*ids, body=None, query=query)
+        return 200, [{"name": n} for n in self.issue(*ids).labels]
 
     def _add_labels(self, *ids: str, body: Any, query: Any) -> Answer:
         issue = self.issue(*ids)
         issue.labels.extend(n for n in body["labels"] if n not in issue.labels)
-        return self._labels(*ids, body=None, query=query)
+        return 200, [{"name": n} for n in issue.labels]
 
     def _comments(self, *ids: str, body: Any, query: Any) -> Answer:
         since = (query.get("since") or [""])[0]
-        return 200, [c for c in self.issue(*ids).comments if c["created_at"] >= since]
+        found = [c for c in self.issue(*ids).comments if c["created_at"] >= since]
+        return 200, page(found, query)
 
     def _comment(self, *ids: str, body: Any, query: Any) -> Answer:
         issue = self.issue(*ids)

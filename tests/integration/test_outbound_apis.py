@@ -200,4 +200,39 @@ def test_a_github_note_is_a_marked_comment_posted_once(
     (comment,) = github.issues["acme/desk#42"].comments
     assert comment["body"].endswith("<!-- slakeeper:alert-7 -->")
     gets = [r for r in github.requests if r["method"] == "GET"]
-    assert gets[0]["query"] == "since=2026-03-02T10%3A30%3A00Z&per_page=100"
+    assert gets[0]["query"] == "since=2026-03-02T10%3A30%3A00Z&per_page=100&page=1"
+
+
+def test_long_listings_are_read_to_their_last_page(
+    factory: ChannelFactory, jira: FakeJira, github: FakeGitHub
+) -> None:
+    """A note posted by an earlier attempt sits after 150 older internal comments (JSM lists
+    oldest first, 100 a page); an issue has 140 labels (GitHub pages them): nothing is missed,
+    nothing is posted twice, no label is lost."""
+    issue = jira.issues["SUP-12"]
+    issue.comments = [{"id": str(i), "body": f"old {i}", "public": False} for i in range(150)]
+    issue.comments.append(
+        {"id": "151", "body": "Breached\n\n[slakeeper alert-7] x", "public": False}
+    )
+    spec = {"type": "jira", "url": jira.url, "email": "ops@example.com", "token": "jira-token"}
+    assert (
+        factory.channel(spec)
+        .deliver(message("jira:SUP-12", kind="add_note", note="Breached"))
+        .delivered
+    )
+    assert len(issue.comments) == 151
+    assert [r["query"].split("&start=")[1] for r in jira.requests] == [
+        "0&limit=100",
+        "100&limit=100",
+    ]
+
+    gh = github.issues["acme/desk#42"]
+    gh.labels = [f"label-{i:03}" for i in range(140)] + ["priority:low"]
+    desk = factory.channel({"type": "github", "url": github.url, "token": "gh-token"})
+    assert desk.deliver(message("acme:desk#42", kind="raise_priority", priority="high")).delivered
+    assert gh.labels == [f"label-{i:03}" for i in range(140)] + ["priority:high"]
+    gh.comments = [
+        {"id": i, "body": "chatter", "created_at": "2026-03-02T11:00:00Z"} for i in range(120)
+    ] + [{"id": 121, "body": "x <!-- slakeeper:alert-7 -->", "created_at": "2026-03-02T11:00:00Z"}]
+    assert desk.deliver(message("acme:desk#42", kind="add_note", note="Looking")).delivered
+    assert len(gh.comments) == 121

@@ -5,7 +5,7 @@ a GitHub Enterprise Server's ``https://<host>/api/v3``); auth ``Authorization: B
 
 - ``reassign`` → ``PATCH /repos/{owner}/{repo}/issues/{n}`` ``{"assignees": [login]}`` (GitHub
   has no groups: a group is refused)
-- ``raise_priority`` → the labels (``GET .../issues/{n}/labels``) with every
+- ``raise_priority`` → the labels (``GET .../issues/{n}/labels``, every page) with every
   ``priority:*`` label replaced by ``priority:<p>``, set with ``PUT .../issues/{n}/labels``
 - ``add_tag`` → ``POST .../issues/{n}/labels`` ``{"labels": [tag]}`` (adds, keeps others)
 - ``add_note`` → ``POST .../issues/{n}/comments``. GitHub has no internal notes: the comment is
@@ -16,8 +16,9 @@ a GitHub Enterprise Server's ``https://<host>/api/v3``); auth ``Authorization: B
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -28,6 +29,7 @@ from slakeeper.service.records import Attempt, Message
 
 TICKET = re.compile(r"^([A-Za-z0-9_.-]+):([A-Za-z0-9_.-]+)#([1-9][0-9]*)$")
 DEFAULT_URL = "https://api.github.com"
+PAGE = 100
 HIDDEN = "<!-- slakeeper:{} -->"  # what the webhook recognises (adapters/hooks/github.py)
 
 
@@ -70,9 +72,17 @@ class GitHubChannel:
             raise Refused("GitHub issues have no groups: reassign to an assignee")
         self.api.call("PATCH", self._issue(message), {"assignees": [str(action["assignee"])]})
 
+    def _pages(self, path: str, query: str = "") -> Iterator[Any]:
+        """Every item of a listing, page by page (100 a page, until a short page)."""
+        for page in itertools.count(1):
+            items = self.api.call("GET", f"{path}?{query}per_page={PAGE}&page={page}").json()
+            yield from items
+            if len(items) < PAGE:
+                return
+
     def _priority(self, message: Message, action: Mapping[str, Any]) -> None:
         path = self._issue(message) + "/labels"
-        labels = [str(label["name"]) for label in self.api.call("GET", path).json()]
+        labels = [str(label["name"]) for label in self._pages(path)]
         kept = [n for n in labels if not n.lower().startswith("priority:")]
         self.api.call("PUT", path, {"labels": [*kept, f"priority:{action['priority']}"]})
 
@@ -82,9 +92,9 @@ class GitHubChannel:
     def _note(self, message: Message, action: Mapping[str, Any]) -> None:
         path = self._issue(message) + "/comments"
         since = message.alert.get("planned_at")
-        query = f"?since={quote(str(since))}&per_page=100" if since else "?per_page=100"
+        query = f"since={quote(str(since))}&" if since else ""
         hidden = HIDDEN.format(message.alert.get("id", "alert"))
-        for comment in self.api.call("GET", path + query).json():
+        for comment in self._pages(path, query):
             if hidden in str(comment.get("body", "")):
                 return
         body = f"{note_text(message, str(action['note']))}\n\n{hidden}"

@@ -11,8 +11,8 @@ urgent → Highest, high → High, normal → Medium, low → Low). Auth is HTTP
 - ``raise_priority`` → ``PUT /rest/api/3/issue/{key}`` ``{"fields": {"priority": {"name"}}}``
 - ``add_tag`` → ``PUT /rest/api/3/issue/{key}`` ``{"update": {"labels": [{"add": tag}]}}``
 - ``add_note`` → ``POST /rest/servicedeskapi/request/{key}/comment`` ``{"body", "public":
-  false}`` — an internal comment — unless ``GET .../comment?public=false`` already shows the
-  alert's marker.
+  false}`` — an internal comment — unless ``GET .../comment?public=false`` (every page)
+  already shows the alert's marker.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from slakeeper.adapters.outbound import Api, Refused, basic, deliver, marker, no
 from slakeeper.service.records import Attempt, Message
 
 KEY = re.compile(r"^[A-Z][A-Z0-9_]*-[1-9][0-9]*$")
+PAGE = 100
 PRIORITIES = {"urgent": "Highest", "high": "High", "normal": "Medium", "low": "Low"}
 
 
@@ -89,8 +90,15 @@ class JiraChannel:
     def _note(self, message: Message, action: Mapping[str, Any]) -> None:
         key = quote(issue_key(str(message.alert["ticket"])))
         path = f"/rest/servicedeskapi/request/{key}/comment"
-        found = self.api.call("GET", f"{path}?public=false&internal=true&limit=100")
-        if any(marker(message) in str(c.get("body", "")) for c in found.json()["values"]):
-            return
+        start = 0
+        while True:  # every page: the list is oldest first, an earlier attempt's note is late
+            page = self.api.call(
+                "GET", f"{path}?public=false&internal=true&start={start}&limit={PAGE}"
+            ).json()
+            if any(marker(message) in str(c.get("body", "")) for c in page["values"]):
+                return
+            if page.get("isLastPage", True) or not page["values"]:
+                break
+            start += len(page["values"])
         body = {"body": note_text(message, str(action["note"])), "public": False}
         self.api.call("POST", path, body)
