@@ -139,6 +139,21 @@ def test_slakeeper_own_note_comes_back_as_a_system_comment(hooked: Api) -> None:
         assert send(hooked, "issue_comment", f"n-{number}", note).json()["accepted"] == 1
         clocks = {c["metric"]: c for c in hooked.clocks_of(f"octo-org:Hello-World%23{number}")}
         assert clocks["first_response"]["status"] == ("achieved" if counts else "active")
+    # a customer who writes the mark is still the customer: a next response is owed
+    spoof = {
+        "action": "created",
+        "issue": issue(number=20, id=20),
+        "comment": {
+            "id": 300,
+            "created_at": "2026-03-02T09:40:00Z",
+            "author_association": "NONE",
+            "body": "Hello? <!-- slakeeper:alert-3 -->",
+        },
+        "repository": REPO,
+    }
+    assert send(hooked, "issue_comment", "n-spoof", spoof).json()["accepted"] == 1
+    events = hooked.get("/v1/tickets/octo-org:Hello-World%2320").json()["events"]
+    assert events[-1]["author"] == "customer"
 
 
 def test_tampered_unsigned_and_unknown_deliveries(hooked: Api) -> None:

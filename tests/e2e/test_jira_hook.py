@@ -303,6 +303,12 @@ def test_slakeeper_own_note_is_a_system_comment(hooked: Api) -> None:
     assert events[-1]["author"] == "system"
     clocks = {c["metric"]: c for c in hooked.clocks_of("jira:SUP-42")}
     assert clocks["first_response"]["status"] == "active"
+    # a customer who writes the mark is still the customer
+    spoof = comment("20010", "2026-03-02T11:30:00.000+0100", CUSTOMER)
+    spoof["body"] = "Any news?\n\n[slakeeper alert-3]"
+    assert send(hooked, commented(spoof), "d-3").json()["accepted"] == 1
+    events = hooked.get("/v1/tickets/jira:SUP-42").json()["events"]
+    assert events[-1]["author"] == "customer"
 
 
 def test_out_of_order_deliveries(hooked: Api) -> None:

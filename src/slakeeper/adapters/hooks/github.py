@@ -10,8 +10,8 @@ GUID ``X-GitHub-Delivery`` (a redelivery keeps it). An issue is a ticket ``owner
 - ``labeled``/``unlabeled`` → the labels as tags (and the priority label);
 - ``assigned`` → the assignee;
 - ``issue_comment`` ``created`` → a public comment, by ``agent`` when the commenter is the
-  repository's owner, a member or a collaborator, else by ``customer``; by ``system`` when it
-  is slakeeper's own note (it carries ``<!-- slakeeper:alert-N -->``, see
+  repository's owner, a member or a collaborator, else by ``customer``; by ``system`` when
+  such a commenter's comment is slakeeper's own note (it carries ``<!-- slakeeper:alert-N -->``, see
   :mod:`slakeeper.adapters.outbound.github`), which then counts as a reply only with
   ``system_replies_count``.
 
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,7 +32,8 @@ from slakeeper.adapters.hooks import Ignored, Mapped, Source
 
 PRIORITIES = ("urgent", "high", "normal", "low")
 AGENTS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
-OWN_NOTE = "<!-- slakeeper:"  # the mark of a note slakeeper posted (adapters/outbound/github.py)
+# the mark of a note slakeeper posted (adapters/outbound/github.py)
+OWN_NOTE = re.compile(r"<!-- slakeeper:alert-[0-9]+ -->")
 
 
 def verify(secret: str, body: bytes, header: str | None) -> bool:
@@ -124,8 +126,8 @@ def _issue_event(
 
 def _comment(ticket: str, comment: Mapping[str, Any]) -> dict[str, Any]:
     author = "agent" if comment.get("author_association") in AGENTS else "customer"
-    if OWN_NOTE in str(comment.get("body") or ""):
-        author = "system"
+    if author == "agent" and OWN_NOTE.search(str(comment.get("body") or "")):
+        author = "system"  # only staff can post it: a customer cannot pass for slakeeper
     return {
         "id": f"github:comment:{comment['id']}",
         "ticket": ticket,

@@ -13,8 +13,9 @@ it). An issue is ticket ``jira:<issue key>``:
   set; the comment it carries (``issue_commented``) → as ``comment_created``;
 - ``comment_created`` → a comment: internal when JSM says ``jsdPublic: false``; by ``customer``
   when the author is a JSM customer account (``accountType: customer``) or the issue's
-  reporter, by ``system`` when it is an app (automation) or slakeeper's own note (it carries
-  ``[slakeeper alert-N]``, see :mod:`slakeeper.adapters.outbound.jira`), else by ``agent``.
+  reporter (whatever it says), by ``system`` when it is an app (automation) or slakeeper's own
+  note (it carries ``[slakeeper alert-N]``, see :mod:`slakeeper.adapters.outbound.jira`), else
+  by ``agent``.
 
 Statuses map by name first (:data:`STATUS_NAMES`: "Waiting for customer" → pending, ...), then
 by status category (``new`` → new, ``indeterminate`` → open, ``done`` → solved); nothing maps
@@ -75,9 +76,7 @@ PRIORITIES = {
     "minor": "low",
     "trivial": "low",
 }
-OWN_NOTE = re.compile(
-    r"\[slakeeper [^\]\s]+\]"
-)  # the mark of slakeeper's notes (adapters/outbound)
+OWN_NOTE = re.compile(r"\[slakeeper alert-[0-9]+\]")  # the mark of slakeeper's notes (outbound)
 _KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,254}-[0-9]{1,18}$")
 _ID = re.compile(r"^[0-9A-Za-z_.:-]{1,128}$")
 
@@ -273,10 +272,11 @@ def _comment(ticket: str, comment: Mapping[str, Any], issue: Mapping[str, Any]) 
     who = author if isinstance(author, Mapping) else {}
     account_type = (text(who.get("accountType")) or "").lower()
     reporter = _account(_fields(issue).get("reporter"))
-    if OWN_NOTE.search(str(comment.get("body") or "")) or account_type == "app":
-        by = "system"
-    elif account_type == "customer" or (reporter is not None and _account(who) == reporter):
+    customer = account_type == "customer" or (reporter is not None and _account(who) == reporter)
+    if customer:  # a customer cannot pass for slakeeper by writing its mark
         by = "customer"
+    elif account_type == "app" or OWN_NOTE.search(str(comment.get("body") or "")):
+        by = "system"
     else:
         by = "agent"
     return {
