@@ -935,7 +935,7 @@ def test_jira_issue_with_changelog_and_comments(tmp_path: Path) -> None:
     ticket = "jira:SUP-1"
     assert events_of(items)[ticket] == [
         {  # the values at creation: the current ones rolled back through the changelog
-            "id": "jira:SUP-1:created",
+            "id": "jira:issue:10001:created",
             "ticket": ticket,
             "type": "ticket.created",
             "at": "2026-03-02T08:00:00Z",
@@ -945,7 +945,7 @@ def test_jira_issue_with_changelog_and_comments(tmp_path: Path) -> None:
         },
         {
             "ticket": ticket,
-            "id": "jira:history:9001",
+            "id": "jira:changelog:9001",
             "type": "ticket.updated",
             "at": "2026-03-02T08:10:00Z",
             "assignee": "Ana Agent",
@@ -961,7 +961,7 @@ def test_jira_issue_with_changelog_and_comments(tmp_path: Path) -> None:
         },
         {
             "ticket": ticket,
-            "id": "jira:history:9002",
+            "id": "jira:changelog:9002",
             "type": "ticket.updated",
             "at": "2026-03-02T08:20:00Z",
             "status": "open",
@@ -993,7 +993,7 @@ def test_jira_issue_with_changelog_and_comments(tmp_path: Path) -> None:
         },
         {
             "ticket": ticket,
-            "id": "jira:history:9003",
+            "id": "jira:changelog:9003",
             "type": "ticket.updated",
             "at": "2026-03-02T14:00:00Z",
             "status": "solved",
