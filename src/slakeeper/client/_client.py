@@ -75,13 +75,14 @@ class Client:
     (5xx), :class:`Unreachable` (no connection, or no answer within ``timeout`` seconds) and
     :class:`UnexpectedResponse` (an answer that is not slakeeper's).
 
-    Retries: idempotent requests — every GET, ``put_config`` (PUT), ``post_events`` (the server
-    ignores an event id it already has with the same content) and ``post_incident`` (the same
-    incident again is a replay) — are tried again up to ``retries`` times when the connection
-    fails or breaks, when the server does not answer in time, or when it answers 502, 503 or 504,
-    after ``backoff`` seconds, doubled each time (at most 5 s; a ``Retry-After`` of up to 5 s is
-    honoured). Other requests (``retry_delivery``, ``create_token``, ``revoke_token``) are sent
-    once.
+    Retries: idempotent requests — every GET, ``put_config`` and ``put_customer`` (PUT),
+    ``post_events`` (the server ignores an event id it already has with the same content),
+    ``post_incident`` (the same incident again is a replay) and ``sync_customers`` (the same sync
+    again changes nothing) — are tried again up to ``retries`` times when the connection fails or
+    breaks, when the server does not answer in time, or when it answers 502, 503 or 504, after
+    ``backoff`` seconds, doubled each time (at most 5 s; a ``Retry-After`` of up to 5 s is
+    honoured). Other requests (``retry_delivery``, ``delete_customer``, ``create_token``,
+    ``revoke_token``) are sent once.
     """
 
     def __init__(

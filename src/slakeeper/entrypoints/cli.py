@@ -67,6 +67,9 @@ class OutputFormat(StrEnum):
     table = "table"
 
 
+INTERNAL_ERROR = 70  # EX_SOFTWARE
+
+
 def _fail(lines: list[str]) -> NoReturn:
     for line in lines:
         typer.echo(line, err=True)
@@ -589,6 +592,16 @@ def main() -> None:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
+    except Exception as exc:  # a bug: one line, the traceback only when asked for
+        if os.environ.get("SLAKEEPER_DEBUG"):
+            raise
+        first = (str(exc).splitlines() or [""])[0][:300]
+        typer.echo(
+            f"slakeeper: unexpected error ({type(exc).__name__}: {first}); this is a bug — "
+            "run again with SLAKEEPER_DEBUG=1 for the details and report it",
+            err=True,
+        )
+        sys.exit(INTERNAL_ERROR)
 
 
 def _print_issues(issues: tuple[Issue, ...]) -> None:

@@ -95,7 +95,7 @@ def _unknown_organisation(
     return Issue(f"customers[{index}].organisation", message)
 
 
-_NAMES_DIRECTORY = re.compile(r'(?m)^(customers|organisations)\s*:|"(customers|organisations)"\s*:')
+_NAMES_DIRECTORY = re.compile(r"""(?m)(^|[{,]\s*)["']?(customers|organisations)["']?\s*:""")
 
 
 def _source(previous: str, document: Mapping[str, Any]) -> str:

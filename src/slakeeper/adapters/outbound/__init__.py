@@ -102,6 +102,6 @@ def deliver(message: Message, handlers: Mapping[str, Handler], vendor: str) -> A
         return exc.attempt
     except Refused as exc:
         return Attempt(None, str(exc), retryable=False)
-    except (KeyError, TypeError, ValueError) as exc:  # an answer not shaped as documented
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:  # not shaped as documented
         return Attempt(None, f"{vendor}: unexpected answer ({type(exc).__name__}: {exc})", False)
     return Attempt(200)
