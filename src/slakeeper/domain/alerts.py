@@ -41,7 +41,8 @@ _SHARE = re.compile(r"^(\d{1,3}(?:\.\d+)?)%$")
 _OFFSET = re.compile(r"^(\S+)\s+(before|after)$")
 _SECRET_REF = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
 ACTIONS = ("notify", "reassign", "raise_priority", "add_tag", "add_note", "webhook")
-OUTBOUND = frozenset({"reassign", "raise_priority", "add_tag", "add_note"})  # change the ticket
+# the actions written with one text, and the name it has in the message: {add_tag: x} -> tag x
+TEXT_OPTION = {"raise_priority": "priority", "add_tag": "tag", "add_note": "note"}
 TIMES = ("business", "calendar")
 
 
@@ -171,8 +172,8 @@ def _parse_actions(value: object, place: str, issues: list[Issue]) -> tuple[Acti
 
 
 def _check_action(kind: str, options: object) -> str | None:
-    if kind in ("raise_priority", "add_tag", "add_note"):
-        what = {"raise_priority": "priority", "add_tag": "tag", "add_note": "note"}[kind]
+    if kind in TEXT_OPTION:
+        what = TEXT_OPTION[kind]
         return None if isinstance(options, str) and options.strip() else f"give the {what} as text"
     if not isinstance(options, Mapping):
         return "give the action's options as a mapping"

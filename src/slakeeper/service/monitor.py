@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from slakeeper.domain.alerts import Action, Escalation, Firing, next_check, plan
+from slakeeper.domain.alerts import TEXT_OPTION, Action, Escalation, Firing, next_check, plan
 from slakeeper.domain.calendar import BusinessCalendar
 from slakeeper.domain.channels import ONE_RECIPIENT, Route
 from slakeeper.domain.config import SlaConfig, always_open_calendar
@@ -217,7 +217,6 @@ def _deliveries(
 
 def _action_options(kind: str, options: Mapping[str, Any]) -> dict[str, Any]:
     """What an action does, as the outbound message and the log show it."""
-    names = {"raise_priority": "priority", "add_tag": "tag", "add_note": "note"}
-    if kind in names:
-        return {names[kind]: options["value"]}
+    if kind in TEXT_OPTION:
+        return {TEXT_OPTION[kind]: options["value"]}
     return dict(options)

@@ -11,6 +11,7 @@ an instant, :func:`text` a value that may be missing or an unrendered placeholde
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -60,6 +61,19 @@ def same(expected: str, given: str | None) -> bool:
     if given is None:
         return False
     return hmac.compare_digest(expected.encode(), given.encode())
+
+
+def signed_sha256(secret: str, body: bytes, header: str | None) -> bool:
+    """Whether ``header`` — ``sha256=<hex>``, the scheme GitHub, Meta and Jira share — is the
+    HMAC-SHA256 of the raw ``body`` under ``secret`` (the scheme's name and the hex digits in
+    any case), compared in constant time."""
+    if not header:
+        return False
+    method, _, signature = header.strip().partition("=")
+    if method.lower() != "sha256":
+        return False
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return same(expected, signature.strip().lower())
 
 
 def text(value: object) -> str | None:

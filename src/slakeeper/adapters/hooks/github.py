@@ -22,13 +22,11 @@ ignored with a reason.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from collections.abc import Mapping
 from typing import Any
 
-from slakeeper.adapters.hooks import Ignored, Mapped, Source
+from slakeeper.adapters.hooks import Ignored, Mapped, Source, signed_sha256
 
 PRIORITIES = ("urgent", "high", "normal", "low")
 AGENTS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
@@ -37,11 +35,8 @@ OWN_NOTE = re.compile(r"<!-- slakeeper:alert-[0-9]+ -->")
 
 
 def verify(secret: str, body: bytes, header: str | None) -> bool:
-    """Whether ``header`` (``sha256=<hex>``) is the HMAC-SHA256 of ``body`` under ``secret``."""
-    if not header or not header.startswith("sha256="):
-        return False
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header.removeprefix("sha256="))
+    """Whether ``header`` (``sha256=<hex>``) signs ``body`` under ``secret``."""
+    return signed_sha256(secret, body, header)
 
 
 def map_delivery(event: str, delivery: str, payload: object) -> Mapped:

@@ -27,13 +27,11 @@ event.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from collections.abc import Mapping
 from typing import Any
 
-from slakeeper.adapters.hooks import Ignored, Mapped, Source, instant, same, text
+from slakeeper.adapters.hooks import Ignored, Mapped, Source, instant, signed_sha256, text
 
 CREATED = "jira:issue_created"
 UPDATED = "jira:issue_updated"
@@ -82,14 +80,8 @@ _ID = re.compile(r"^[0-9A-Za-z_.:-]{1,128}$")
 
 
 def verify(secret: str, body: bytes, header: str | None) -> bool:
-    """Whether ``header`` (``sha256=<hex>``) is the HMAC-SHA256 of ``body`` under ``secret``."""
-    if not header:
-        return False
-    method, _, signature = header.strip().partition("=")
-    if method.lower() != "sha256":
-        return False
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return same(expected, signature.strip().lower())
+    """Whether ``header`` (``sha256=<hex>``) signs ``body`` under ``secret``."""
+    return signed_sha256(secret, body, header)
 
 
 def status(name: object, category: object = None) -> str | None:

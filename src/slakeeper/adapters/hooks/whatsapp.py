@@ -18,13 +18,11 @@ Statuses, reactions and system notices are ignored with the reason.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from collections.abc import Mapping
 from typing import Any
 
-from slakeeper.adapters.hooks import Ignored, Mapped, Source, instant, same, text
+from slakeeper.adapters.hooks import Ignored, Mapped, Source, instant, signed_sha256, text
 
 OBJECT = "whatsapp_business_account"
 # message types that are no message to answer: a reaction to a message, a notice that the
@@ -35,12 +33,8 @@ _WAMID = re.compile(r"^[0-9A-Za-z._=+-]{1,200}$")
 
 
 def verify(secret: str, body: bytes, header: str | None) -> bool:
-    """Whether ``header`` (``sha256=<hex>``) is the HMAC-SHA256 of ``body`` under the app
-    secret."""
-    if not header or not header.startswith("sha256="):
-        return False
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return same(expected, header.removeprefix("sha256=").strip().lower())
+    """Whether ``header`` (``sha256=<hex>``) signs ``body`` under ``secret``."""
+    return signed_sha256(secret, body, header)
 
 
 def _list(value: object) -> list[Any]:
