@@ -10,7 +10,7 @@ bundle's events alone and in the ticket's order before anything is written.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, BinaryIO, NamedTuple
@@ -411,3 +411,21 @@ def _unpack(obj: object, place: str, pages: tuple[str, ...]) -> Iterator[tuple[s
 
 def _join(place: str, path: str) -> str:
     return f"{place}: {path}" if place else path
+
+
+def json_objects(
+    paths: Sequence[str], pages: tuple[str, ...], on_bytes: OnBytes | None
+) -> Iterator[Problem | tuple[str, str, dict[str, Any]]]:
+    """Every record of the JSON exports as (path, place, object); a Problem for what cannot be
+    read and for a record that is not a JSON object."""
+    for path in paths:
+        with open(path, "rb") as stream:
+            for found in json_records(stream, path, pages, on_bytes):
+                if isinstance(found, Problem):
+                    yield found
+                    continue
+                place, record = found
+                if not isinstance(record, dict):
+                    yield Problem(path, place, "not a JSON object", "not a JSON object")
+                else:
+                    yield path, place, record

@@ -43,7 +43,7 @@ from slakeeper.adapters.importers.common import (
     Problem,
     Unusable,
     fold,
-    json_records,
+    json_objects,
     text_id,
     vendor_time,
 )
@@ -114,17 +114,12 @@ def read_jira(
 ) -> Iterator[Item]:
     """Every issue of the exports as a Bundle; unreadable records as Problems."""
     reader = _Reader(mapping or Mapping())
-    for path in paths:
-        with open(path, "rb") as stream:
-            for found in json_records(stream, path, PAGES, on_bytes):
-                if isinstance(found, Problem):
-                    yield found
-                    continue
-                place, record = found
-                if not isinstance(record, dict):
-                    yield Problem(path, place, "not a JSON object", "not a JSON object")
-                else:
-                    yield reader.issue(record, path, place)
+    for found in json_objects(paths, PAGES, on_bytes):
+        if isinstance(found, Problem):
+            yield found
+        else:
+            path, place, record = found
+            yield reader.issue(record, path, place)
 
 
 class _Reader:

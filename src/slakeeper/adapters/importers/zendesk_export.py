@@ -43,6 +43,7 @@ from slakeeper.adapters.importers.common import (
     ValueMap,
     fold,
     instant_text,
+    json_objects,
     json_records,
     text_id,
     vendor_time,
@@ -123,21 +124,17 @@ def read_zendesk(
     """Every ticket of the exports as a Bundle; unreadable records as Problems."""
     reader = _Reader(options)
     gathered: dict[str, dict[str, Any]] = {}
-    for path in paths:
-        with open(path, "rb") as stream:
-            for found in json_records(stream, path, PAGES, on_bytes):
-                if isinstance(found, Problem):
-                    yield found
-                    continue
-                place, record = found
-                if not isinstance(record, dict):
-                    yield Problem(path, place, "not a JSON object", "not a JSON object")
-                elif "child_events" in record:
-                    reader.gather(gathered, record, path, place)
-                elif "role" in record and "audits" not in record:
-                    continue  # a user of a sideload
-                else:
-                    yield reader.ticket(record, path, place)
+    for found in json_objects(paths, PAGES, on_bytes):
+        if isinstance(found, Problem):
+            yield found
+            continue
+        path, place, record = found
+        if "child_events" in record:
+            reader.gather(gathered, record, path, place)
+        elif "role" in record and "audits" not in record:
+            continue  # a user of a sideload
+        else:
+            yield reader.ticket(record, path, place)
     for record in gathered.values():
         yield reader.ticket(record, record["_source"], record["_place"])
 
