@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     whatsapp_verify_token: str = ""
     # how often the worker looks at the availability objectives' signals (burn rates, budget)
     availability_every_s: Annotated[float, Field(gt=0)] = 60.0
+    # how often the worker scores the running clocks with the installed breach-risk model
+    risk_every_s: Annotated[float, Field(gt=0)] = 60.0
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'slakeeper.db').resolve()}"

@@ -133,6 +133,7 @@ def check(api: Api, delivery: Delivery) -> None:
     now = oracle(delivery, delivery.read_at)
     assert api.all_clocks(limit=3) == now  # stored clocks, brought forward to now
     soon = api.get("/v1/at-risk", within="8h", limit=1000).json()["clocks"]
+    assert all(c.pop("risk") is None for c in soon), "no risk model installed"
     due = [
         c
         for c in now

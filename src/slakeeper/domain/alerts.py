@@ -5,6 +5,8 @@ Configuration (per policy, see docs/semantics.md §9)::
     alerts:                       # warnings before the due instant
       - "75%"                     # when 75% of the target has elapsed (business time)
       - "30m before"              # 30 minutes of business time before due
+      - "risk"                    # when the breach-risk model's risk reaches its threshold
+      - "risk 60%"                # ... or this risk (docs/prediction.md)
     escalations:                  # ordered levels, each at an offset from the due instant
       - at: "30m before"          # or "1h after", or "due"; business time unless time: calendar
         time: business
@@ -39,6 +41,7 @@ from slakeeper.domain.errors import Issue
 _US = 1_000_000
 _SHARE = re.compile(r"^(\d{1,3}(?:\.\d+)?)%$")
 _OFFSET = re.compile(r"^(\S+)\s+(before|after)$")
+_RISK = re.compile(r"^risk(?:\s+(\d{1,3}(?:\.\d+)?)%)?$")
 _SECRET_REF = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
 ACTIONS = ("notify", "reassign", "raise_priority", "add_tag", "add_note", "webhook")
 # the actions written with one text, and the name it has in the message: {add_tag: x} -> tag x
@@ -48,11 +51,15 @@ TIMES = ("business", "calendar")
 
 @dataclass(frozen=True, slots=True)
 class Alert:
-    """A warning before due: at a share of the target, or a business time before due."""
+    """A warning before due: at a share of the target, a business time before due, or when the
+    breach-risk model's risk reaches a threshold (``risk``; fired by the risk watch, not planned
+    here)."""
 
-    key: str  # what it was written as, normalised: "75%" or "30m before" (the threshold's name)
+    key: str  # as written, normalised: "75%", "30m before", "risk", "risk 60%" (its name)
     share: Fraction | None = None
     before: int = 0  # µs of business time before due
+    risk: bool = False
+    risk_at: Fraction | None = None  # the risk that warns; None: the model's own threshold
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +109,17 @@ def parse_alerts(value: object, where: str, issues: list[Issue]) -> tuple[Alert,
         text = item.strip() if isinstance(item, str) else None
         share = _SHARE.match(text) if text else None
         offset = _OFFSET.match(text) if text else None
-        if share:
+        risk = _RISK.match(text) if text else None
+        if risk:
+            if risk.group(1) is None:
+                found.append(Alert("risk", risk=True))
+                continue
+            percent = Fraction(risk.group(1))
+            if not 0 < percent < 100:
+                issues.append(Issue(place, f"{item!r}: a risk must lie between 0% and 100%"))
+                continue
+            found.append(Alert(f"risk {risk.group(1)}%", risk=True, risk_at=percent / 100))
+        elif share:
             percent = Fraction(share.group(1))
             if not 0 < percent < 100:
                 issues.append(Issue(place, f"{item!r}: a share must lie between 0% and 100%"))
@@ -117,11 +134,16 @@ def parse_alerts(value: object, where: str, issues: list[Issue]) -> tuple[Alert,
             found.append(Alert(f"{offset.group(1)} before", before=before))
         else:
             issues.append(
-                Issue(place, f"{item!r} is not a warning; write e.g. '75%' or '30m before'")
+                Issue(
+                    place,
+                    f"{item!r} is not a warning; write e.g. '75%', '30m before' or 'risk 60%'",
+                )
             )
     keys = [w.key for w in found]
     if len(set(keys)) != len(keys):
         issues.append(Issue(where, "the same warning is listed twice"))
+    if sum(w.risk for w in found) > 1:
+        issues.append(Issue(where, "list one risk warning"))
     return tuple(found)
 
 
@@ -283,6 +305,8 @@ def plan(
 
     if not breached:
         for w in warnings:
+            if w.risk:  # fired by the risk watch when the model's risk is reached
+                continue
             amount = int(w.share * target) if w.share is not None else target - w.before
             if amount > 0:
                 firings.append(Firing("warning", w.key, when_elapsed(amount)))

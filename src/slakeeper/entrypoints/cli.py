@@ -28,6 +28,7 @@ from slakeeper.domain.events import BadEvent, format_instant, parse_instant
 from slakeeper.entrypoints.cli_availability import app as availability_app
 from slakeeper.entrypoints.cli_customers import app as customers_app
 from slakeeper.entrypoints.cli_import import app as import_app
+from slakeeper.entrypoints.cli_model import app as model_app
 from slakeeper.entrypoints.cli_remote import app as remote_app
 from slakeeper.entrypoints.cli_simulate import simulate_command
 from slakeeper.entrypoints.explain_view import explanation_dict, print_explanations
@@ -474,6 +475,7 @@ app.add_typer(availability_app, name="availability")
 app.add_typer(customers_app, name="customers")
 app.add_typer(import_app, name="import")
 app.add_typer(remote_app, name="remote")
+app.add_typer(model_app, name="model")
 app.command("simulate")(simulate_command)
 
 

@@ -22,6 +22,7 @@ from slakeeper.service.delivery import RetryPolicy, Sender
 from slakeeper.service.monitor import FiringRules, tick
 from slakeeper.service.ports import Channels
 from slakeeper.service.reports import fold_kept_counts
+from slakeeper.service.risk_watch import ModelCache, score
 
 log = logging.getLogger("slakeeper.worker")
 _US = 1_000_000
@@ -39,9 +40,12 @@ class Worker:
     threads: int = 8
     poll_s: float = 0.2
     availability_every_s: float = 60.0
+    risk_every_s: float = 60.0
     stop: threading.Event = field(default_factory=threading.Event)
     _work: threading.Event = field(default_factory=threading.Event)
     _next_watch: float = 0.0
+    _next_risk: float = 0.0
+    models: ModelCache = field(default_factory=ModelCache)
 
     def __post_init__(self) -> None:
         self.retry = replace(self.retry, batch=self.threads * 4)  # the lease covers 4 per thread
@@ -60,7 +64,7 @@ class Worker:
         """Record everything due now, and fold the reports' pending counts; the number of
         alerts recorded."""
         fold_kept_counts(self.svc.uow)
-        recorded = self.watch_availability()
+        recorded = self.watch_availability() + self.score_risks()
         while True:
             result = tick(self.svc.uow, self.svc.config, self.svc.now(), self.rules)
             recorded += result.alerts
@@ -79,6 +83,17 @@ class Worker:
         if fired:
             self._work.set()
         return fired
+
+    def score_risks(self, force: bool = False) -> int:
+        """Score the running clocks with the installed risk model and fire the risk warnings,
+        at most every ``risk_every_s``; the number of alerts recorded."""
+        if not force and time.monotonic() < self._next_risk:
+            return 0
+        self._next_risk = time.monotonic() + self.risk_every_s
+        result = score(self.svc.uow, self.svc.config, self.models, self.svc.now(), self.rules)
+        if result.deliveries:
+            self._work.set()
+        return result.alerts
 
     def send_due(self) -> int:
         """Send every delivery due now; the number of attempts made."""
@@ -151,4 +166,5 @@ def worker_for(svc: Services, channels: Channels, threads: int, poll_s: float) -
         threads=threads,
         poll_s=poll_s,
         availability_every_s=settings.availability_every_s,
+        risk_every_s=settings.risk_every_s,
     )

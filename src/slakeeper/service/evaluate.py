@@ -69,6 +69,15 @@ def _load(records: Iterable[Record], problems: _Problems) -> tuple[EventLog, int
     return log, duplicates
 
 
+def load_events(records: Iterable[Record]) -> EventLog:
+    """Every record validated and deduplicated into a log; one :class:`EventError` names every
+    bad event (the histories' order is checked when they are replayed)."""
+    problems = _Problems()
+    log, _ = _load(records, problems)
+    problems.raise_if_any()
+    return log
+
+
 def _replay(
     ticket: str,
     history: list[Event],

@@ -47,7 +47,7 @@ class TickResult:
 
 
 @dataclass(frozen=True, slots=True)
-class _Rules:
+class PolicyRules:
     """What a clock's policy says about firing (a clock whose policy is gone: only its breach)."""
 
     policy: Policy | None
@@ -59,11 +59,11 @@ class _Rules:
         return self.policy.escalations if self.policy else ()
 
 
-def _rules_for(config: SlaConfig, name: str) -> _Rules:
+def rules_for(config: SlaConfig, name: str) -> PolicyRules:
     policy = config.book.named(name)
     if policy is None:  # a closed ticket judged by a policy since removed keeps its breach
-        return _Rules(None, config.notify, always_open_calendar())
-    return _Rules(policy, policy.notify or config.notify, policy.calendar)
+        return PolicyRules(None, config.notify, always_open_calendar())
+    return PolicyRules(policy, policy.notify or config.notify, policy.calendar)
 
 
 def tick(uow: UnitOfWork, cache: ConfigCache, now: int, rules: FiringRules) -> TickResult:
@@ -81,17 +81,17 @@ def tick(uow: UnitOfWork, cache: ConfigCache, now: int, rules: FiringRules) -> T
         rows = store.claim_due_clocks(now, rules.batch)
         if not rows:
             return TickResult(0, 0, 0)
-        found: dict[str, _Rules] = {}
-        pending: list[tuple[NewAlert, _Rules]] = []
+        found: dict[str, PolicyRules] = {}
+        pending: list[tuple[NewAlert, PolicyRules]] = []
         next_checks: list[tuple[str, str, int, int | None]] = []
         for row in rows:
             c = row.clock
-            r = found.get(c.policy) or found.setdefault(c.policy, _rules_for(config, c.policy))
+            r = found.get(c.policy) or found.setdefault(c.policy, rules_for(config, c.policy))
             p = r.policy
             firings = plan(c, p.alerts if p else (), r.levels, r.calendar, row.derived_at)
             for firing in firings:
                 if firing.at <= now:
-                    pending.append((_alert(row, r, firing, now, rules, config), r))
+                    pending.append((new_alert(row, r, firing, now, rules, config), r))
             next_checks.append((c.ticket, c.metric, c.cycle, next_check(firings, after=now)))
         pending.sort(key=lambda item: (item[0].planned_at, item[0].key))  # catch up in due order
         recorded = store.insert_alerts([a for a, _ in pending])
@@ -104,8 +104,8 @@ def tick(uow: UnitOfWork, cache: ConfigCache, now: int, rules: FiringRules) -> T
         return TickResult(len(rows), len(recorded), len(deliveries))
 
 
-def _alert(
-    row: ClockRow, r: _Rules, firing: Firing, now: int, rules: FiringRules, config: SlaConfig
+def new_alert(
+    row: ClockRow, r: PolicyRules, firing: Firing, now: int, rules: FiringRules, config: SlaConfig
 ) -> NewAlert:
     c = row.clock
     elapsed = c.elapsed
@@ -193,7 +193,7 @@ class Send:
 
 
 def _deliveries(
-    alert: AlertRow, r: _Rules, config: SlaConfig, now: int, rules: FiringRules
+    alert: AlertRow, r: PolicyRules, config: SlaConfig, now: int, rules: FiringRules
 ) -> list[NewDelivery]:
     """What this alert is to be sent as: its route's channels, or its escalation level's actions."""
     send = Send(now - alert.planned_at > rules.catch_up, now)

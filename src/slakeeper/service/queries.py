@@ -17,7 +17,7 @@ from slakeeper.domain.policy import METRICS
 from slakeeper.service.configuration import ConfigCache, require_config
 from slakeeper.service.derive import replay_stored, stored_event
 from slakeeper.service.ports import Store, UnitOfWork
-from slakeeper.service.records import ClockFilter, ClockRow, TicketRow
+from slakeeper.service.records import ClockFilter, ClockRow, RiskRow, TicketRow
 
 
 class NotFound(SlakeeperError):
@@ -128,11 +128,34 @@ def list_clocks(
     return ClockPage(found, encode_cursor(found[-1]) if more and found else None)
 
 
+@dataclass(frozen=True, slots=True)
+class AtRisk:
+    """A running clock of the at-risk queue, with its latest breach risk when a model scored it."""
+
+    clock: Clock
+    risk: RiskRow | None
+
+
 def at_risk(
-    uow: UnitOfWork, cache: ConfigCache, now: int, within: int, customer: str | None, limit: int
-) -> list[Clock]:
-    """Running clocks due within ``within`` µs from ``now``, soonest first."""
+    uow: UnitOfWork,
+    cache: ConfigCache,
+    now: int,
+    within: int,
+    customer: str | None,
+    limit: int,
+    min_risk: float | None = None,
+) -> list[AtRisk]:
+    """Running clocks due within ``within`` µs from ``now`` — and, with ``min_risk``, the running
+    clocks whose latest risk is at least that, however far their due instant — soonest first."""
     with uow.read() as store:
         current = require_config(cache, store)
         rows = store.due_between(now, now + within, customer, limit)
-    return [bring_forward(r, current.config, now) for r in rows]
+        if min_risk is not None:
+            seen = {(r.clock.ticket, r.clock.metric, r.clock.cycle) for r in rows}
+            for row in store.risky_clocks(min_risk, customer, limit):
+                if (row.clock.ticket, row.clock.metric, row.clock.cycle) not in seen:
+                    rows.append(row)
+        risks = store.risks_of([(r.clock.ticket, r.clock.metric, r.clock.cycle) for r in rows])
+    found = [bring_forward(r, current.config, now) for r in rows]
+    found.sort(key=lambda c: (c.due_at if c.due_at is not None else now, c.ticket))
+    return [AtRisk(c, risks.get((c.ticket, c.metric, c.cycle))) for c in found[:limit]]

@@ -227,3 +227,24 @@ class StatementRow:
     issued_at: int
     reason: str
     body: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRiskModel:
+    version: int
+    created_at: int
+    author: str
+    document: str  # JSON
+
+
+@dataclass(frozen=True, slots=True)
+class RiskRow:
+    """The latest risk of a running clock, with the facts that raised it most."""
+
+    ticket: str
+    metric: str
+    cycle: int
+    risk: float
+    reasons: tuple[str, ...]
+    scored_at: int
+    model: int  # the model version that scored it

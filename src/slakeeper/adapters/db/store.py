@@ -38,7 +38,8 @@ from slakeeper.adapters.db import kept_counts
 from slakeeper.adapters.db import tables as t
 from slakeeper.adapters.db.availability_store import AvailabilityStore
 from slakeeper.adapters.db.engine import is_sqlite
-from slakeeper.domain.clocks import Clock
+from slakeeper.adapters.db.risk_store import RiskStore
+from slakeeper.adapters.db.rows import clock_row as _clock_row
 from slakeeper.domain.policy import METRICS
 from slakeeper.service.records import (
     AlertFilter,
@@ -114,7 +115,7 @@ def _upsert_statement(
     )
 
 
-class SqlStore(AvailabilityStore):
+class SqlStore(AvailabilityStore, RiskStore):
     """Reads and writes within the unit of work's transaction."""
 
     def __init__(self, connection: Connection) -> None:
@@ -1124,31 +1125,6 @@ def _clock_values(row: ClockRow, version: int | None) -> dict[str, Any]:
         "config_version": version,
         "next_check_at": row.next_check_at,
     }
-
-
-def _clock_row(row: Any) -> ClockRow:
-    clock = Clock(
-        row.ticket,
-        row.metric,
-        row.cycle,
-        row.policy,
-        row.target,
-        row.started_at,
-        row.stopped_at,
-        row.status,
-        row.elapsed,
-        row.due_at,
-        bool(row.breached),
-    )
-    return ClockRow(
-        clock,
-        row.customer,
-        row.service,
-        row.group_name,
-        row.priority,
-        row.derived_at,
-        row.next_check_at,
-    )
 
 
 def _dimension_columns(dimensions: Sequence[str]) -> list[Any]:

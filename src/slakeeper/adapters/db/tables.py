@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -335,4 +336,28 @@ availability_signals = Table(
     Column("episode", Integer, nullable=False),
     Column("active", Boolean, nullable=False),
     Column("changed_at", BigInteger, nullable=False),
+)
+
+# breach-risk models (docs/prediction.md): every installed model is a version; the latest is used
+risk_models = Table(
+    "risk_models",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("author", Text, nullable=False),
+    Column("document", Text, nullable=False),  # the model as `slakeeper model train` wrote it
+)
+
+# the latest risk of every running clock, replaced whole by each pass of the risk watch
+clock_risks = Table(
+    "clock_risks",
+    metadata,
+    Column("ticket", Text, primary_key=True),
+    Column("metric", String(40), primary_key=True),
+    Column("cycle", Integer, primary_key=True),
+    Column("risk", Float, nullable=False),
+    Column("reasons", Text, nullable=False),  # JSON list of texts, strongest first
+    Column("scored_at", BigInteger, nullable=False),
+    Column("model", Integer, nullable=False),
+    Index("ix_clock_risks_risk", "risk"),
 )

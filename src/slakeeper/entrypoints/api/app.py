@@ -25,6 +25,7 @@ from slakeeper.entrypoints.api import (
     routes_events,
     routes_hooks,
     routes_reports,
+    routes_risk,
     routes_system,
 )
 from slakeeper.entrypoints.web import routes as web_routes
@@ -155,6 +156,7 @@ def create_app(services: Services) -> FastAPI:
         routes_reports,
         routes_availability,
         routes_customers,
+        routes_risk,
         routes_hooks,
         routes_system,
     ):

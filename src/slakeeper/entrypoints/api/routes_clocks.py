@@ -13,15 +13,17 @@ from slakeeper.entrypoints.api.deps import PrincipalDep, ServicesDep, instant
 from slakeeper.entrypoints.api.errors import responses
 from slakeeper.entrypoints.api.schemas import (
     AlertPublic,
+    AtRiskClockPublic,
     AtRiskPublic,
     ClockPagePublic,
     ClockPublic,
+    RiskPublic,
     TicketPublic,
 )
 from slakeeper.entrypoints.explain_view import explanation_dict
 from slakeeper.service.alert_log import ticket_alerts
 from slakeeper.service.queries import at_risk, list_clocks, ticket_clocks, ticket_view
-from slakeeper.service.records import ClockFilter
+from slakeeper.service.records import ClockFilter, RiskRow
 
 router = APIRouter(prefix="/v1", tags=["clocks"])
 STATUSES = "^(active|paused|achieved|cancelled)$"
@@ -117,17 +119,42 @@ def get_at_risk(
     who: PrincipalDep,
     within: Annotated[str, Query(description="e.g. 30m, 2h, 1h30m", max_length=32)] = "30m",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    min_risk: Annotated[
+        float | None,
+        Query(
+            ge=0,
+            le=1,
+            description="also list running clocks whose breach risk is at least this, "
+            "however far their due instant",
+        ),
+    ] = None,
 ) -> AtRiskPublic:
-    """Running clocks due within ``within`` from now, soonest first."""
+    """Running clocks due within ``within`` from now, soonest first, each with its latest
+    breach risk when a risk model is installed."""
     try:
         window = parse_duration(within)
     except ValueError as exc:
         raise InvalidInput([Issue("within", str(exc))]) from None
     now = svc.now()
     window_us = (window.days * 86_400 + window.seconds) * 1_000_000
-    found = at_risk(svc.uow, svc.config, now, window_us, who.customer, limit)
+    found = at_risk(svc.uow, svc.config, now, window_us, who.customer, limit, min_risk)
     return AtRiskPublic(
         at=format_instant(now),
         within_seconds=window.total_seconds(),
-        clocks=[ClockPublic.of(c) for c in found],
+        clocks=[
+            AtRiskClockPublic(
+                **ClockPublic.of(item.clock).model_dump(),
+                risk=None if item.risk is None else risk_public(item.risk),
+            )
+            for item in found
+        ],
+    )
+
+
+def risk_public(row: RiskRow) -> RiskPublic:
+    return RiskPublic(
+        probability=round(row.risk, 4),
+        reasons=list(row.reasons),
+        scored_at=format_instant(row.scored_at),
+        model=row.model,
     )

@@ -184,10 +184,34 @@ class ClockPagePublic(BaseModel):
     )
 
 
+class RiskPublic(BaseModel):
+    """A running clock's latest breach risk (docs/prediction.md)."""
+
+    probability: float = Field(description="the model's probability that the clock breaches")
+    reasons: list[str] = Field(description="the facts that raised it most, strongest first")
+    scored_at: str
+    model: int = Field(description="the version of the risk model that scored it")
+
+
+class AtRiskClockPublic(ClockPublic):
+    risk: RiskPublic | None = Field(
+        default=None, description="null until an installed risk model has scored the clock"
+    )
+
+
 class AtRiskPublic(BaseModel):
     at: str
     within_seconds: float
-    clocks: list[ClockPublic]
+    clocks: list[AtRiskClockPublic]
+
+
+class RiskModelPublic(BaseModel):
+    version: int
+    created_at: str
+    author: str
+    trained: dict[str, Any] = Field(
+        description="the period it learned from and its figures on the held-out period"
+    )
 
 
 class IngestPublic(BaseModel):

@@ -81,9 +81,10 @@ def _queue(request: Request, who: Principal, within: str) -> dict[str, Any]:
     now = svc.now()
     found = at_risk(svc.uow, svc.config, now, int(window.total_seconds()) * _US, who.customer, 500)
     with svc.uow.read() as store:
-        rows = {c.ticket: store.ticket(c.ticket) for c in found}
+        rows = {item.clock.ticket: store.ticket(item.clock.ticket) for item in found}
     clocks = []
-    for c in found:
+    for item in found:
+        c = item.clock
         due = c.due_at or now
         left = (due - now) / _US
         share = left / (c.target / _US) if c.target else 0
@@ -110,6 +111,8 @@ def _queue(request: Request, who: Principal, within: str) -> dict[str, Any]:
                 "target_s": c.target / _US,
                 "left": f"{int(left // 60)}m",
                 "risk": risk,
+                "probability": None if item.risk is None else item.risk.risk,
+                "reasons": [] if item.risk is None else list(item.risk.reasons),
             }
         )
     return {"clocks": clocks, "within": within, "at": format_instant(now)}
