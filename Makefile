@@ -10,7 +10,8 @@ CHROMIUM := /usr/lib/chromium/chromium
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/pip install --quiet torch==2.13.0  # the CPU build on this disk, before anything pulls CUDA
+	$(BIN)/pip install --quiet -e '.[dev,bench,ai]'
 	touch $(STAMP)
 
 ## Start the service on embedded defaults: SQLite in ./data, the example SLA and a live demo

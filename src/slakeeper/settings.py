@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     whatsapp_verify_token: str = ""
     # how often the worker looks at the availability objectives' signals (burn rates, budget)
     availability_every_s: Annotated[float, Field(gt=0)] = 60.0
+    # the first-response assistant (docs/assist.md): a folder of Markdown articles; unset: off
+    kb_path: Path | None = None
+    kb_base_url: str = "/kb"  # article links are <kb_base_url>/<article id>
     # how often the worker scores the running clocks with the installed breach-risk model
     risk_every_s: Annotated[float, Field(gt=0)] = 60.0
 

@@ -36,11 +36,13 @@ from slakeeper.adapters.config_file import parse_document
 from slakeeper.adapters.db import tables
 from slakeeper.bootstrap import Services, bootstrap
 from slakeeper.entrypoints.api.app import create_app
+from slakeeper.entrypoints.api.routes_assist import AssistantLoader
 from slakeeper.service.configuration import put_config
 from slakeeper.service.ingest import ingest_events
 from slakeeper.service.tokens import create_token
 from slakeeper.settings import Settings
 from tests.conftest import DEFAULT_POSTGRES_URL, PostgresDatabase
+from tests.embedders import WordsEmbedder
 from tests.factories import us
 
 with warnings.catch_warnings():
@@ -110,6 +112,8 @@ class Target:
         self.admin_id, token = create_token(uow, "fuzz", "admin", None, NOW)
         self.headers = {"Authorization": f"Bearer {token}"}
         self.app: FastAPI = create_app(self.services)
+        # the assistant's plumbing, not its model: a hashing embedder over the example articles
+        self.app.state.assist = AssistantLoader(EXAMPLES / "kb", embedder=WordsEmbedder)
         self.client = TestClient(self.app, raise_server_exceptions=False)
 
     def keep_admin(self) -> None:

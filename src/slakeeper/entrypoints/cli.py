@@ -25,6 +25,7 @@ from slakeeper.domain.calendar_spec import load_zone
 from slakeeper.domain.config import SlaConfig
 from slakeeper.domain.errors import EventError, InvalidInput, Issue
 from slakeeper.domain.events import BadEvent, format_instant, parse_instant
+from slakeeper.entrypoints.cli_assist import assist_app
 from slakeeper.entrypoints.cli_availability import app as availability_app
 from slakeeper.entrypoints.cli_customers import app as customers_app
 from slakeeper.entrypoints.cli_import import app as import_app
@@ -476,6 +477,7 @@ app.add_typer(customers_app, name="customers")
 app.add_typer(import_app, name="import")
 app.add_typer(remote_app, name="remote")
 app.add_typer(model_app, name="model")
+app.add_typer(assist_app, name="assist")
 app.command("simulate")(simulate_command)
 
 

@@ -18,6 +18,7 @@ from slakeeper.bootstrap import Services
 from slakeeper.entrypoints.api import (
     errors,
     routes_alerts,
+    routes_assist,
     routes_availability,
     routes_clocks,
     routes_config,
@@ -157,6 +158,7 @@ def create_app(services: Services) -> FastAPI:
         routes_availability,
         routes_customers,
         routes_risk,
+        routes_assist,
         routes_hooks,
         routes_system,
     ):
