@@ -1,6 +1,7 @@
 """``python -m bench`` (``make bench``): run the benchmarks, print their tables, write RESULTS.md.
 
-Options: ``--quick`` for smaller case counts, ``--only calendar|evaluate|service|monitor|reports|availability|statements|import`` for one benchmark,
+Options: ``--quick`` for smaller case counts, ``--only calendar|evaluate|service|monitor|reports|
+availability|statements|import|assist|routing`` for one benchmark,
 ``--no-write`` to leave ``bench/RESULTS.md`` alone. A benchmark that is not run keeps its
 previous section in RESULTS.md.
 """
@@ -24,6 +25,8 @@ ORDER = [
     "availability",
     "statements",
     "import",
+    "assist",
+    "routing",
 ]
 
 
@@ -56,6 +59,14 @@ def _runner(name: str) -> Callable[[bool], Section]:
         from bench import bench_import
 
         return bench_import.run
+    if name == "routing":
+        from bench import bench_routing
+
+        return bench_routing.run
+    if name == "assist":
+        from bench import bench_assist
+
+        return bench_assist.run
     from bench import bench_reports
 
     return bench_reports.run

@@ -49,6 +49,7 @@ TOP_KEYS = {"calendars", "policies", "system_replies_count", "resolution_on_reop
 MONITORING_TOP_KEYS = {"channels", "notify", "outbound", "ticket_link"}  # docs/semantics.md §9
 AVAILABILITY_TOP_KEYS = {"impact_weights", "credit_tiers", "services", "contracts"}  # §11
 CUSTOMER_TOP_KEYS = {"customers", "organisations"}  # docs/semantics.md §12
+ROUTING_TOP_KEYS = {"agents"}  # docs/routing.md
 CALENDAR_KEYS = {"name", "timezone", "hours", "holidays", "holiday_country", "holiday_subdivision"}
 POLICY_KEYS = {
     "name",
@@ -296,7 +297,13 @@ def is_duration(value: object) -> bool:
 
 def test_the_example_config_uses_only_spec_keys_and_its_extensions() -> None:
     config = load_example_config()
-    assert set(config) <= TOP_KEYS | MONITORING_TOP_KEYS | AVAILABILITY_TOP_KEYS | CUSTOMER_TOP_KEYS
+    assert set(config) <= (
+        TOP_KEYS
+        | MONITORING_TOP_KEYS
+        | AVAILABILITY_TOP_KEYS
+        | CUSTOMER_TOP_KEYS
+        | ROUTING_TOP_KEYS
+    )
     assert config["system_replies_count"] is False
     assert config["resolution_on_reopen"] in {"continue", "restart"}
     for calendar in config["calendars"]:

@@ -41,6 +41,8 @@ from slakeeper.domain.policy import (
     PolicyBook,
     frozen_targets,
 )
+from slakeeper.domain.roster import KEYS as ROSTER_KEYS
+from slakeeper.domain.roster import RosterAgent, parse_roster
 
 REOPEN_MODES = ("continue", "restart")
 _TOP_KEYS = (
@@ -54,6 +56,7 @@ _TOP_KEYS = (
     "ticket_link",
     *AVAILABILITY_KEYS,
     *CUSTOMER_KEYS,
+    *ROSTER_KEYS,
 )
 _POLICY_KEYS = (
     "name",
@@ -87,6 +90,7 @@ class SlaConfig:
     outbound: str | None = None  # the channel that receives actions changing the ticket
     ticket_link: str | None = None  # a URL with {ticket}
     availability: AvailabilityConfig = field(default_factory=AvailabilityConfig)
+    agents: tuple[RosterAgent, ...] = ()  # the team, for routing advice (domain/roster.py)
 
     @property
     def policies(self) -> tuple[Policy, ...]:
@@ -125,6 +129,7 @@ def parse_config(document: object) -> SlaConfig:
             issues.append(Issue("outbound", "the name of the channel of the help desk"))
     link = parse_link(document.get("ticket_link"), issues)
     availability = parse_availability(document, issues)
+    agents = parse_roster(document.get("agents"), calendars, broken, issues)
     replies = document.get("system_replies_count", False)
     if not isinstance(replies, bool):
         issues.append(Issue("system_replies_count", f"{replies!r} must be true or false"))
@@ -147,6 +152,7 @@ def parse_config(document: object) -> SlaConfig:
         outbound if isinstance(outbound, str) else None,
         link,
         availability,
+        agents,
     )
 
 

@@ -1,5 +1,6 @@
 """``slakeeper simulate``: play a workload model (``docs/simulation.md``) and write the ticket
-history it makes as SPEC §4 JSON Lines, with a short summary on standard error."""
+history it makes as SPEC §4 JSON Lines, with a short summary on standard error; or, with
+``--compare``, play it under every router and print their breaches under an SLA configuration."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from typing import Annotated, BinaryIO, NoReturn
 import orjson
 import typer
 
-from slakeeper.adapters.config_file import parse_document
+from slakeeper.adapters.config_file import load_config, parse_document
+from slakeeper.domain.config import SlaConfig
 from slakeeper.domain.errors import ConfigError, InvalidInput, Issue
-from slakeeper.simulation import make_router, parse_simulation, simulate
+from slakeeper.simulation import SLA_ROUTERS, compare, make_router, parse_simulation, simulate
 from slakeeper.simulation.config import MAX_DAYS
 from slakeeper.simulation.model import SimConfig
 
@@ -27,6 +29,12 @@ _CHUNK = 4096  # events encoded per write
 class RouterName(StrEnum):
     round_robin = "round_robin"
     least_loaded = "least_loaded"
+    sla_aware = "sla_aware"
+
+
+class CompareFormat(StrEnum):
+    table = "table"
+    json = "json"
 
 
 def simulate_command(
@@ -44,15 +52,45 @@ def simulate_command(
         str, typer.Option("--out", "-o", help="Where the events go; '-' is standard output.")
     ] = "-",
     router: Annotated[
-        RouterName, typer.Option(help="Who gets a queued ticket.")
+        RouterName,
+        typer.Option(help="Who gets a queued ticket; sla_aware needs --sla."),
     ] = RouterName.round_robin,
+    sla: Annotated[
+        Path | None,
+        typer.Option("--sla", help="The SLA configuration, for --router sla_aware and --compare."),
+    ] = None,
+    compare_routers: Annotated[
+        bool,
+        typer.Option(
+            "--compare",
+            help="Play the model under every router (the same tickets) and print each one's "
+            "breaches under --sla instead of the events.",
+        ),
+    ] = False,
+    output_format: Annotated[
+        CompareFormat | None,
+        typer.Option("--format", "-f", help="With --compare: table (default) or json."),
+    ] = None,
 ) -> None:
     """Simulate a support team and write its ticket events (SPEC §4), seeded and reproducible."""
     try:
         model = _model(config, seed, days)
+        issues = []
+        if (compare_routers or router.value in SLA_ROUTERS) and sla is None:
+            why = "--compare" if compare_routers else f"--router {router.value}"
+            issues.append(Issue("--sla", f"{why} needs the SLA configuration (sla.yaml)"))
+        if output_format is not None and not compare_routers:
+            issues.append(Issue("--format", "only with --compare: the events are JSON Lines"))
+        if issues:
+            raise InvalidInput(issues)
+        sla_config = None if sla is None else load_config(sla)
     except InvalidInput as exc:
         _fail(exc.lines())
-    run = simulate(model, make_router(router.value))
+    if compare_routers:
+        assert sla_config is not None
+        _compare(model, sla_config, out, output_format or CompareFormat.table)
+        return
+    run = simulate(model, make_router(router.value, sla_config, model.agents))
     with _output(out) as stream:
         write = stream.write
         dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
@@ -65,6 +103,16 @@ def simulate_command(
         write(b"".join(chunk))
     for line in run.summary().lines():
         typer.echo(line, err=True)
+
+
+def _compare(model: SimConfig, sla: SlaConfig, out: str, output_format: CompareFormat) -> None:
+    comparison = compare(model, sla)
+    if output_format == CompareFormat.json:
+        text = orjson.dumps(comparison.as_dict(), option=orjson.OPT_INDENT_2) + b"\n"
+    else:
+        text = "".join(f"{line}\n" for line in comparison.lines()).encode()
+    with _output(out) as stream:
+        stream.write(text)
 
 
 def _model(path: Path, seed: int | None, days: int | None) -> SimConfig:

@@ -11,6 +11,10 @@ the agent's place; the customer answers after a delay (status ``open``) and the 
 assignee's own queue, served before the shared queue; the last step ends ``solved``. Then, maybe,
 the customer reopens it (the assignee works it again), rates it, and the ticket is closed.
 
+A router with the ``queue_key`` capability (:class:`~slakeeper.simulation.routing.OrdersQueue`)
+orders the shared queues itself; the engine then offers it every queued ticket in that order, and
+one it declines is passed over instead of holding up its category.
+
 Choices (``docs/simulation.md``): an agent keeps their tickets at the end of a shift — work in
 progress resumes at the start of their next shift, and answers from customers wait for them; a
 ticket is assigned once. An agent posts an update every ``updates[priority]`` of wall time while
@@ -32,7 +36,7 @@ from itertools import count
 from slakeeper.domain.events import COMMENT, CREATED, CSAT, UPDATED, format_instant
 from slakeeper.simulation.model import PRIORITIES, SimConfig
 from slakeeper.simulation.quantities import DAY, HOUR, SECOND
-from slakeeper.simulation.routing import Router
+from slakeeper.simulation.routing import Router, queue_order
 from slakeeper.simulation.state import AgentState, TicketState, next_opening, stretch_end
 from slakeeper.simulation.summary import AgentSummary, Summary
 from slakeeper.simulation.tickets import ASK, REPLY, SOLVE, Needs, Step, draw_tickets
@@ -47,6 +51,10 @@ _AGENT_REPLY: Event = {"author": "agent", "public": True}
 _CUSTOMER_REPLY: Event = {"author": "customer", "public": True}
 
 
+def _entry(item: tuple[int, int, TicketState]) -> tuple[int, int]:
+    return item[0], item[1]
+
+
 class Simulation:
     """One run of the model under one router. Iterate :meth:`events` once; then :meth:`summary`."""
 
@@ -58,6 +66,7 @@ class Simulation:
         self._category = {name: i for i, name in enumerate(names)}
         self._skilled = [[a for a in self._agents if n in a.skills] for n in names]
         self._queues: list[list[tuple[int, int, TicketState]]] = [[] for _ in names]
+        self._order = queue_order(router)  # None: priority, then arrival; a decline blocks
         self._heap: list[tuple[int, int, int, int, object, int]] = []
         self._seq = count()
         self._out: list[Event] = []
@@ -154,6 +163,9 @@ class Simulation:
                     ticket = heapq.heappop(agent.own)[2]
                     self._own -= 1
                     self._start(ticket, agent, now)
+        if self._order is not None:
+            self._dispatch_ordered(now)
+            return
         blocked: set[int] = set()
         while self._shared and self._free:
             found = self._next_offer(blocked)
@@ -165,18 +177,55 @@ class Simulation:
             if chosen is None:
                 blocked.add(c)
                 continue
-            taker = next((a for a in agents if a is chosen), None)
-            if taker is None:
-                raise RuntimeError(f"router {self.router.name} chose an agent it was not offered")
-            agent = taker
             heapq.heappop(self._queues[c])
-            self._shared -= 1
-            agent.assigned += 1
-            ticket.agent = agent
-            self._emit(ticket, UPDATED, now, {"assignee": agent.name, "status": "open"})
-            if self.trace is not None:
-                self.trace("assign", now, ticket.id, agent.name)
-            self._start(ticket, agent, now)
+            self._assign(ticket, self._taker(chosen, agents), now)
+
+    def _dispatch_ordered(self, now: int) -> None:
+        """For a router that orders the queues itself: every queued ticket is offered in its
+        order, and one it declines is passed over (the next of its category is offered)."""
+        views: dict[int, list[tuple[int, int, TicketState]]] = {}  # each queue sorted, lazily
+        at: dict[int, int] = {}  # per category: the next entry of its view to offer
+        while self._shared and self._free:
+            best: tuple[tuple[int, int], int, list[AgentState]] | None = None
+            for c, queue in enumerate(self._queues):
+                if not queue:
+                    continue
+                agents = [a for a in self._skilled[c] if a.on_shift and a.load < a.capacity]
+                if not agents:
+                    continue
+                view = views.get(c)
+                if view is None:
+                    view = views[c] = sorted(queue, key=_entry)
+                i = at.get(c, 0)
+                if i < len(view) and (best is None or _entry(view[i]) < best[0]):
+                    best = (_entry(view[i]), c, agents)
+            if best is None:
+                return
+            _, c, agents = best
+            entry = views[c][at.get(c, 0)]
+            at[c] = at.get(c, 0) + 1
+            chosen = self.router.choose(entry[2], agents, now)
+            if chosen is None:
+                continue
+            queue = self._queues[c]
+            queue.remove(entry)
+            heapq.heapify(queue)
+            self._assign(entry[2], self._taker(chosen, agents), now)
+
+    def _taker(self, chosen: object, agents: list[AgentState]) -> AgentState:
+        taker = next((a for a in agents if a is chosen), None)
+        if taker is None:
+            raise RuntimeError(f"router {self.router.name} chose an agent it was not offered")
+        return taker
+
+    def _assign(self, ticket: TicketState, agent: AgentState, now: int) -> None:
+        self._shared -= 1
+        agent.assigned += 1
+        ticket.agent = agent
+        self._emit(ticket, UPDATED, now, {"assignee": agent.name, "status": "open"})
+        if self.trace is not None:
+            self.trace("assign", now, ticket.id, agent.name)
+        self._start(ticket, agent, now)
 
     def _next_offer(self, blocked: set[int]) -> tuple[int, list[AgentState]] | None:
         """The category whose head comes first in queue order among those some agent may take
@@ -189,8 +238,14 @@ class Simulation:
         return None
 
     def _enqueue(self, ticket: TicketState) -> None:
-        key = (_RANK.get(ticket.priority, len(_RANK)), ticket.number, ticket)
         agent = ticket.agent
+        order = self._order
+        rank = (
+            _RANK.get(ticket.priority, len(_RANK))
+            if order is None or agent is not None
+            else order(ticket)
+        )
+        key = (rank, ticket.number, ticket)
         if agent is None:
             heapq.heappush(self._queues[self._category[ticket.category]], key)
             self._shared += 1
