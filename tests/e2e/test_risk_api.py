@@ -64,7 +64,7 @@ def test_the_store_sees_each_running_clock_as_the_training_replay_does(api: Api)
     with api.services.uow.read() as store:
         current = api.services.config.current(store)
         assert current is not None
-        pairs = store.running_clocks(now, 100_000)
+        pairs = store.running_clocks(100_000)
         live, kept = _situations(store, current.config, pairs, now)
     from_store = {
         (row.clock.ticket, row.clock.metric, row.clock.cycle): s

@@ -46,6 +46,7 @@ def situation(rng: random.Random) -> tuple[Situation, bool]:
         active_agents=rng.randint(0, 5),
         group_active=rng.randint(0, 3),
         assignee_idle=rng.randint(0, 600) * MINUTE,
+        due_before=rng.randint(0, 10),
     )
     logit = 6 * share + 0.15 * queue - 6 + rng.gauss(0, 0.5)
     return s, logit > 0

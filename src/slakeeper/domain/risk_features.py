@@ -16,6 +16,7 @@ training mean and deviation. Each column belongs to a *family* (``share of targe
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -66,6 +67,30 @@ class Situation(NamedTuple):
     active_agents: int  # agents who posted a public reply in the last hour, whole desk
     group_active: int  # the same, on tickets of the ticket's group
     assignee_idle: int  # wall time since the assignee's last public reply (µs; capped)
+    due_before: int  # running clocks in the same pool due earlier (see DueOrder)
+
+
+class DueOrder:
+    """How many running clocks are due before a clock in its *pool*: the unassigned tickets of
+    its group when nobody is assigned, else its assignee's tickets — the work that, served by
+    due date, comes first. Overdue clocks count (they are still waiting)."""
+
+    def __init__(self, clocks: Iterable[tuple[str | None, str | None, int]]) -> None:
+        """``clocks``: (group, assignee, due instant) of every running clock."""
+        pools: dict[tuple[str, str | None], list[int]] = {}
+        for group, assignee, due in clocks:
+            pools.setdefault(self.pool(group, assignee), []).append(due)
+        for dues in pools.values():
+            dues.sort()
+        self._pools = pools
+
+    @staticmethod
+    def pool(group: str | None, assignee: str | None) -> tuple[str, str | None]:
+        return ("group", group) if assignee is None else ("agent", assignee)
+
+    def before(self, group: str | None, assignee: str | None, due: int) -> int:
+        dues = self._pools.get(self.pool(group, assignee))
+        return bisect_left(dues, due) if dues else 0
 
 
 def hour_of_week(timezone: str, t: int) -> int:
@@ -106,6 +131,7 @@ class FeatureSpec:
         "log agents active",
         "log agents active in group",
         "log assignee idle",
+        "log clocks due before in pool",
     )
 
     @classmethod
@@ -186,6 +212,7 @@ class FeatureSpec:
                     s.active_agents,
                     s.group_active,
                     min(s.assignee_idle, IDLE_CAP) if s.assignee is not None else 0,
+                    s.due_before,
                 )
                 for s in situations
             ],
@@ -194,7 +221,8 @@ class FeatureSpec:
         out = np.empty_like(a)
         out[:, :5] = _log_minutes(a[:, :5])
         out[:, 5:13] = np.log1p(a[:, 5:13])
-        out[:, 13:] = _log_minutes(a[:, 13:])
+        out[:, 13:14] = _log_minutes(a[:, 13:14])
+        out[:, 14:] = np.log1p(a[:, 14:])
         return out
 
     def encode(self, situations: Sequence[Situation]) -> Matrix:
@@ -287,6 +315,7 @@ _NUMERIC_FAMILY = {
     "log agents active": "agents active",
     "log agents active in group": "agents active",
     "log assignee idle": "assignee idle",
+    "log clocks due before in pool": "clocks due before",
 }
 
 

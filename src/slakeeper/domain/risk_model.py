@@ -239,6 +239,9 @@ def describe(family: str, s: Situation) -> str:
         if s.assignee is None:
             return "nobody is assigned"
         return f"{s.assignee} last replied {_duration(s.assignee_idle)} ago"
+    if family == "clocks due before":
+        pool = "its assignee's" if s.assignee is not None else f"unassigned {s.group or ''}"
+        return f"{s.due_before} clocks on {pool.strip()} tickets due before it"
     if family == "hour of week":
         days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
         hour = s.hour_of_week % 168

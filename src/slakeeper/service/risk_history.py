@@ -27,7 +27,13 @@ from slakeeper.domain.config import SlaConfig
 from slakeeper.domain.errors import EventError, Issue
 from slakeeper.domain.events import COMMENT, BadEvent, Event
 from slakeeper.domain.policy import DONE, METRICS
-from slakeeper.domain.risk_features import ACTIVE_WINDOW, IDLE_CAP, Situation, hour_of_week
+from slakeeper.domain.risk_features import (
+    ACTIVE_WINDOW,
+    IDLE_CAP,
+    DueOrder,
+    Situation,
+    hour_of_week,
+)
 from slakeeper.domain.ticket import TicketState
 from slakeeper.service.evaluate import Record, load_events, rules_of
 
@@ -231,6 +237,12 @@ def replay_events(
         desk.forget_before(t - ACTIVE_WINDOW)
         active = desk.active()
         group_active: dict[str | None, int] = {}
+        order = DueOrder(
+            (states[ticket].attrs.group, states[ticket].attrs.assignee, item.due_at)
+            for ticket, items in live.items()
+            for item in items
+            if item.running
+        )
         for ticket, items in live.items():
             state = states[ticket]
             attrs = state.attrs
@@ -274,6 +286,7 @@ def replay_events(
                         active,
                         in_group,
                         idle,
+                        order.before(group, assignee, item.due_at),
                     )
                 )
                 out.at.append(t)

@@ -20,7 +20,13 @@ import orjson
 from slakeeper.domain.alerts import Firing
 from slakeeper.domain.config import SlaConfig, always_open_calendar
 from slakeeper.domain.errors import InvalidInput, Issue
-from slakeeper.domain.risk_features import ACTIVE_WINDOW, IDLE_CAP, Situation, hour_of_week
+from slakeeper.domain.risk_features import (
+    ACTIVE_WINDOW,
+    IDLE_CAP,
+    DueOrder,
+    Situation,
+    hour_of_week,
+)
 from slakeeper.domain.risk_model import RiskModel
 from slakeeper.service.configuration import ConfigCache
 from slakeeper.service.monitor import (
@@ -121,7 +127,7 @@ def score(
         if current is None or installed is None:
             return RiskPass(0, 0, 0)
         config = current.config
-        pairs = store.running_clocks(now, MAX_CLOCKS)
+        pairs = store.running_clocks(MAX_CLOCKS)
         situations, kept = _situations(store, config, pairs, now)
         model = installed.model
         risks, reasons = model.explain(situations)
@@ -202,6 +208,11 @@ def _situations(
             active.add(agent)
             active_in.setdefault(group, set()).add(agent)
     hours: dict[str, int] = {}
+    order = DueOrder(
+        (ticket.group, ticket.assignee, row.clock.due_at)
+        for row, ticket in pairs
+        if row.clock.due_at is not None
+    )
     situations: list[Situation] = []
     kept: list[tuple[ClockRow, TicketRow]] = []
     for row, ticket in pairs:
@@ -243,6 +254,7 @@ def _situations(
                 len(active),
                 len(active_in.get(ticket.group, ())),
                 idle,
+                order.before(ticket.group, assignee, c.due_at),
             )
         )
         kept.append((row, ticket))

@@ -40,12 +40,12 @@ class RiskStore:
         assert key is not None
         return int(key[0])
 
-    def running_clocks(self, now: int, limit: int) -> list[tuple[ClockRow, TicketRow]]:
-        """Active clocks not yet due at ``now``, with their tickets (soonest due first)."""
+    def running_clocks(self, limit: int) -> list[tuple[ClockRow, TicketRow]]:
+        """Active clocks, overdue ones too, with their tickets (soonest due first)."""
         c = t.clocks.c
         stmt = (
             select(t.clocks)
-            .where(c.status == "active", c.due_at > now)
+            .where(c.status == "active")
             .order_by(c.due_at, c.ticket, c.metric, c.cycle)
             .limit(limit)
         )
