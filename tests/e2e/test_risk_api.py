@@ -89,9 +89,9 @@ def test_a_model_is_installed_by_an_admin_and_read_back(api: Api, model: RiskMod
     assert api.get("/v1/risk-model").status_code == 404
     document = model.to_json()
     assert api.request("PUT", "/v1/risk-model", as_="agent", json=document).status_code == 403
-    bad = api.request("PUT", "/v1/risk-model", json={**document, "weights": [1]})
+    bad = api.request("PUT", "/v1/risk-model", json={**document, "trees": {"depth": 99}})
     assert bad.status_code == 422
-    assert "weights" in bad.text
+    assert "trees.depth" in bad.text
     assert api.get("/v1/risk-model").status_code == 404, "a refused model stores nothing"
     put = api.request("PUT", "/v1/risk-model", json=document)
     assert put.status_code == 200, put.text

@@ -112,8 +112,19 @@ def test_training_needs_both_outcomes() -> None:
     ("change", "message"),
     [
         ({"format": "other"}, "format must be"),
-        ({"weights": [1.0]}, "weights must be a list of"),
-        ({"intercept": "x"}, "intercept must be a number"),
+        (
+            {
+                "trees": {
+                    "base": 0,
+                    "depth": 2,
+                    "feature": [[0]],
+                    "threshold": [[0]],
+                    "value": [[0]],
+                }
+            },
+            "3 splits and 7 values",
+        ),
+        ({"trees": {"base": "x", "depth": 2}}, "trees.base must be a number"),
         ({"features": {"priorities": [1]}}, "features.priorities"),
     ],
 )
@@ -129,6 +140,20 @@ def test_the_columns_match_the_encoding(fitted: RiskModel) -> None:
     situations, _ = sample(10, 7)
     spec: FeatureSpec = fitted.features
     assert spec.encode(situations).shape == (10, len(spec.columns()))
+
+
+def test_contributions_add_up_to_the_log_odds(fitted: RiskModel) -> None:
+    situations, _ = sample(300, 8)
+    x = fitted.features.encode(situations)
+    booster = fitted.booster
+    roots = booster.base + booster.value[:, 0].sum()
+    assert np.allclose(booster.contributions(x).sum(axis=1) + roots, booster.log_odds(x))
+
+
+def test_training_is_reproducible() -> None:
+    situations, labels = sample(1500, 9)
+    first = RiskModel.fit(situations, labels).to_json()
+    assert RiskModel.fit(situations, labels).to_json() == first
 
 
 @settings(max_examples=50)

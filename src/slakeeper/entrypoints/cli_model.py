@@ -116,13 +116,19 @@ def show_command(
     for key in ("situations", "breach_rate", "auc", "brier", "threshold"):
         if key in trained:
             console.print(f"{key:>12}: {trained[key]}")
-    table = Table(title="strongest features (log-odds per unit)")
+    booster = found.booster
+    console.print(f"{len(booster.feature)} trees of depth {booster.depth}")
+    table = Table(title="features the trees split on most")
     table.add_column("feature")
-    table.add_column("weight", justify="right")
-    columns = found.features.columns()
-    ranked = sorted(zip(columns, found.weights, strict=True), key=lambda cw: -abs(cw[1]))
-    for (_, name), weight in ranked[:15]:
-        table.add_row(name, f"{weight:+.3f}")
+    table.add_column("splits", justify="right")
+    used = booster.feature[booster.feature >= 0]
+    counts = sorted(
+        ((int((used == j).sum()), name) for j, (_, name) in enumerate(found.features.columns())),
+        reverse=True,
+    )
+    for n, name in counts[:15]:
+        if n:
+            table.add_row(name, f"{n:,}")
     console.print(table)
 
 

@@ -31,6 +31,7 @@ from slakeeper.domain.risk_metrics import (
     roc_auc,
 )
 from slakeeper.domain.risk_model import RiskModel, Vector
+from slakeeper.domain.risk_trees import DEFAULT, Settings
 from slakeeper.service.evaluate import Record
 from slakeeper.service.risk_history import Sampled, history_events, replay_events
 
@@ -79,7 +80,7 @@ def train(
     train_step: int = 30 * MINUTE,
     test_step: int = 5 * MINUTE,
     end: int | None = None,
-    l2: float = 1.0,
+    settings: Settings = DEFAULT,
     leads: Sequence[int] = LEADS,
 ) -> TrainingReport:
     """Replay, split, fit and judge. ``ValueError`` when a period has too little to learn from
@@ -100,11 +101,15 @@ def train(
     split -= split % MINUTE
     split_holder.append(split)
     sampled = replay_events(config, events, step, end=stop)
-    return judge_split(sampled, split, l2=l2, leads=leads)
+    return judge_split(sampled, split, settings=settings, leads=leads)
 
 
 def judge_split(
-    sampled: Sampled, split: int, *, l2: float = 1.0, leads: Sequence[int] = LEADS
+    sampled: Sampled,
+    split: int,
+    *,
+    settings: Settings = DEFAULT,
+    leads: Sequence[int] = LEADS,
 ) -> TrainingReport:
     clocks = sampled.clocks
     at = np.asarray(sampled.at, dtype=np.int64)
@@ -129,7 +134,7 @@ def judge_split(
     model = RiskModel.fit(
         train_situations,
         list(train_labels),
-        l2=l2,
+        settings=settings,
         trained={
             "from": sampled.start,
             "split": split,
@@ -148,10 +153,8 @@ def judge_split(
     for lead in leads:
         rule, by_risk, threshold = compare_alerts(trajectories, lead)
         comparisons.append(AlertComparison(lead, rule, by_risk, threshold))
-    trained = dict(model.trained)
     headline = next((c for c in comparisons if c.min_lead == HEADLINE_LEAD), comparisons[0])
-    trained.update(auc=auc, brier=score, threshold=headline.threshold)
-    model = RiskModel(model.features, model.intercept, model.weights, trained)
+    model = model.with_trained(auc=auc, brier=score, threshold=headline.threshold)
     return TrainingReport(
         model=model,
         start=sampled.start,
