@@ -1,7 +1,7 @@
 """``python -m bench`` (``make bench``): run the benchmarks, print their tables, write RESULTS.md.
 
 Options: ``--quick`` for smaller case counts, ``--only calendar|evaluate|service|monitor|reports|
-availability|statements|import|assist|routing`` for one benchmark,
+availability|statements|import|assist|routing|whatif`` for one benchmark,
 ``--no-write`` to leave ``bench/RESULTS.md`` alone. A benchmark that is not run keeps its
 previous section in RESULTS.md.
 """
@@ -27,6 +27,7 @@ ORDER = [
     "import",
     "assist",
     "routing",
+    "whatif",
 ]
 
 
@@ -59,6 +60,10 @@ def _runner(name: str) -> Callable[[bool], Section]:
         from bench import bench_import
 
         return bench_import.run
+    if name == "whatif":
+        from bench import bench_whatif
+
+        return bench_whatif.run
     if name == "routing":
         from bench import bench_routing
 

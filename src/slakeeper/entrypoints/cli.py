@@ -32,6 +32,7 @@ from slakeeper.entrypoints.cli_import import app as import_app
 from slakeeper.entrypoints.cli_model import app as model_app
 from slakeeper.entrypoints.cli_remote import app as remote_app
 from slakeeper.entrypoints.cli_simulate import simulate_command
+from slakeeper.entrypoints.cli_whatif import staffing_command, targets_command, whatif_command
 from slakeeper.entrypoints.explain_view import explanation_dict, print_explanations
 from slakeeper.entrypoints.tables import clock_table
 from slakeeper.service.evaluate import evaluate, explain_ticket
@@ -479,6 +480,9 @@ app.add_typer(remote_app, name="remote")
 app.add_typer(model_app, name="model")
 app.add_typer(assist_app, name="assist")
 app.command("simulate")(simulate_command)
+app.command("whatif")(whatif_command)
+app.command("targets")(targets_command)
+app.command("staffing")(staffing_command)
 
 
 @tokens_app.command("create")

@@ -17,6 +17,7 @@ from slakeeper import __version__
 from slakeeper.bootstrap import Services
 from slakeeper.entrypoints.api import (
     errors,
+    routes_advice,
     routes_alerts,
     routes_assist,
     routes_availability,
@@ -159,6 +160,7 @@ def create_app(services: Services) -> FastAPI:
         routes_customers,
         routes_risk,
         routes_assist,
+        routes_advice,
         routes_hooks,
         routes_system,
     ):

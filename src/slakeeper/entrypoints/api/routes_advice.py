@@ -1,0 +1,103 @@
+"""Advice from the stored history: what a proposed configuration would have given, and the
+targets the team meets (``docs/whatif.md``)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from slakeeper.adapters.config_file import parse_document
+from slakeeper.domain.errors import ConfigError, Issue
+from slakeeper.entrypoints.api.deps import PrincipalDep, ServicesDep, instant
+from slakeeper.entrypoints.api.errors import responses
+from slakeeper.entrypoints.api.schemas import CONFIG_SCHEMA
+from slakeeper.entrypoints.cli_whatif import targets_document, whatif_document
+from slakeeper.service.whatif import stored_targets, stored_whatif
+
+router = APIRouter(prefix="/v1", tags=["advice"])
+SinceQuery = Annotated[
+    str | None, Query(alias="from", max_length=64, description="RFC 3339 instant, included")
+]
+UntilQuery = Annotated[
+    str | None, Query(alias="to", max_length=64, description="RFC 3339 instant, excluded")
+]
+Probability = Annotated[float, Query(gt=0, lt=1)]
+
+
+@router.post(
+    "/whatif",
+    responses=responses(401, 413, 422),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/yaml": {"schema": CONFIG_SCHEMA},
+                "application/json": {"schema": CONFIG_SCHEMA},
+            },
+        }
+    },
+)
+async def post_whatif(
+    request: Request,
+    svc: ServicesDep,
+    who: PrincipalDep,
+    since: SinceQuery = None,
+    until: UntilQuery = None,
+) -> dict[str, Any]:
+    """The compliance a proposed configuration (the body: SPEC §3, YAML or JSON) would have had
+    on the stored events as of now — clocks judged in ``[from, to)``, by metric and priority and
+    by policy — beside the current configuration's. Nothing is stored. A customer-scoped token
+    sees its own tickets."""
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError([Issue("", "the body is not UTF-8 text")]) from None
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    document = parse_document(text, "proposed.json" if kind.endswith("json") else "proposed.yaml")
+    now = svc.now()
+    start = instant(since, "from", now) if since is not None else None
+    end = instant(until, "to", now) if until is not None else None
+    result, version = await run_in_threadpool(
+        lambda: stored_whatif(
+            svc.uow, svc.config, document, now, start=start, end=end, customer=who.customer
+        )
+    )
+    return {"baseline_version": version, **whatif_document(result)}
+
+
+@router.get("/targets", responses=responses(401, 422))
+def get_targets(
+    svc: ServicesDep,
+    who: PrincipalDep,
+    goal: Probability = 0.9,
+    confidence: Probability = 0.95,
+    since: Annotated[
+        str | None,
+        Query(alias="from", max_length=64, description="clocks started from this instant"),
+    ] = None,
+    until: Annotated[
+        str | None,
+        Query(alias="to", max_length=64, description="clocks started before this instant"),
+    ] = None,
+) -> dict[str, Any]:
+    """Per metric, priority and policy of the current configuration: how long the stored
+    history's clocks took (business time), the target met with probability ``goal`` with its
+    ``confidence`` interval, and a recommended target (the interval's upper end, rounded up)."""
+    now = svc.now()
+    start = instant(since, "from", now) if since is not None else None
+    end = instant(until, "to", now) if until is not None else None
+    result = stored_targets(
+        svc.uow,
+        svc.config,
+        Fraction(str(goal)),
+        Fraction(str(confidence)),
+        now,
+        start=start,
+        end=end,
+        customer=who.customer,
+    )
+    return targets_document(result)
