@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 AT ?= 2026-03-13T15:00:00Z
 CHROMIUM := /usr/lib/chromium/chromium
 
-.PHONY: run evaluate test lint typecheck unit bench format clean
+.PHONY: run evaluate test lint typecheck unit bench evaluation format clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -43,6 +43,11 @@ $(CHROMIUM):
 ## Benchmarks against the named peers; writes bench/RESULTS.md.
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+## The learning features against their baselines (prediction, routing, what-if, assistant);
+## writes their sections of bench/RESULTS.md and examples/risk-model.json.
+evaluation: $(STAMP)
+	$(BIN)/python -m bench --learning
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests bench

@@ -1,7 +1,8 @@
 """``python -m bench`` (``make bench``): run the benchmarks, print their tables, write RESULTS.md.
 
-Options: ``--quick`` for smaller case counts, ``--only calendar|evaluate|service|monitor|reports|
-availability|statements|import|assist|routing|whatif`` for one benchmark,
+Options: ``--quick`` for smaller case counts; ``--only calendar|evaluate|service|monitor|reports|
+availability|statements|import|assist|routing|whatif|prediction`` for one benchmark (repeatable);
+``--learning`` for the comparisons of the learning features (``make evaluation``);
 ``--no-write`` to leave ``bench/RESULTS.md`` alone. A benchmark that is not run keeps its
 previous section in RESULTS.md.
 """
@@ -28,7 +29,9 @@ ORDER = [
     "assist",
     "routing",
     "whatif",
+    "prediction",
 ]
+LEARNING = ["prediction", "routing", "whatif", "assist"]  # issue 8's comparisons: make evaluation
 
 
 def _runner(name: str) -> Callable[[bool], Section]:
@@ -60,6 +63,10 @@ def _runner(name: str) -> Callable[[bool], Section]:
         from bench import bench_import
 
         return bench_import.run
+    if name == "prediction":
+        from bench import bench_prediction
+
+        return bench_prediction.run
     if name == "whatif":
         from bench import bench_whatif
 
@@ -80,11 +87,18 @@ def _runner(name: str) -> Callable[[bool], Section]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller case counts, shorter budgets")
-    parser.add_argument("--only", choices=ORDER, help="run one benchmark")
+    parser.add_argument(
+        "--only", choices=ORDER, action="append", help="run this benchmark (repeatable)"
+    )
+    parser.add_argument(
+        "--learning",
+        action="store_true",
+        help="run the learning comparisons: " + ", ".join(LEARNING),
+    )
     parser.add_argument("--no-write", action="store_true", help="do not write bench/RESULTS.md")
     args = parser.parse_args(argv)
 
-    names = [args.only] if args.only else ORDER
+    names = args.only or (LEARNING if args.learning else ORDER)
     sections: list[Section] = []
     for name in names:
         section = _runner(name)(args.quick)

@@ -6,13 +6,17 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import orjson
+
 from slakeeper.adapters.config_file import parse_document
 from slakeeper.bootstrap import Services
 from slakeeper.service.configuration import put_config
 from slakeeper.service.ingest import ingest_events
+from slakeeper.service.risk_watch import install_model
 from slakeeper.service.tokens import create_token
 
 EXAMPLE_CONFIG = Path(__file__).resolve().parents[3] / "examples" / "sla.yaml"
+EXAMPLE_RISK_MODEL = EXAMPLE_CONFIG.parent / "risk-model.json"  # `make evaluation` trains it
 BATCH = 1000
 
 
@@ -37,6 +41,8 @@ def load_demo(svc: Services, config_path: Path, tickets: int, days: int) -> tupl
         records: list[tuple[int, object]] = [(number * BATCH + i, e) for i, e in enumerate(chunk)]
         stored += ingest_events(svc.uow, svc.config, records, svc.now(), states=svc.states).accepted
     _demo_incidents(svc, now)
+    if EXAMPLE_RISK_MODEL.exists():  # the worker scores the running clocks with it
+        install_model(svc.uow, orjson.loads(EXAMPLE_RISK_MODEL.read_bytes()), "demo", now)
     return version.version, stored
 
 
