@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 import yaml
 
 from slakeeper.adapters.notify.factory import ChannelFactory
+from slakeeper.client import Client
 from slakeeper.domain.events import format_instant, parse_instant
 from slakeeper.domain.risk_model import RiskModel
 from slakeeper.entrypoints.worker import Worker
@@ -161,3 +163,23 @@ def test_a_policy_without_a_risk_warning_gets_none(
     assert api.request("PUT", "/v1/risk-model", json=model.to_json()).status_code == 200
     assert worker.score_risks(force=True) == 0
     assert format_instant(parse_instant(NOW)) == NOW
+
+
+def test_the_python_client_reads_the_risks(api: Api, model: RiskModel, worker: Worker) -> None:
+    load(api)
+    assert api.request("PUT", "/v1/risk-model", json=model.to_json()).status_code == 200
+    worker.score_risks(force=True)
+
+    def forward(request: httpx.Request) -> httpx.Response:
+        answer = api.client.request(
+            request.method, str(request.url), headers=request.headers, content=request.content
+        )
+        return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
+
+    token = api.tokens["viewer"]
+    with Client("http://testserver", token, transport=httpx.MockTransport(forward)) as client:
+        found = client.at_risk("8h", limit=1000, min_risk=0.0)
+    assert len(found.risks) == len(found.clocks)
+    scored = [r for r in found.risks if r is not None]
+    assert scored
+    assert all(0.0 <= r.probability <= 1.0 and r.model == 1 for r in scored)

@@ -49,6 +49,7 @@ from slakeeper.client.models import (
     Health,
     Incident,
     IngestResult,
+    Risk,
     format_instant,
     parse_instant,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "InvalidRequest",
     "Issue",
     "NotFound",
+    "Risk",
     "ServerError",
     "SlakeeperError",
     "UnexpectedResponse",

@@ -265,10 +265,15 @@ class Client:
         )
         return self._pages("/v1/clocks", params, "clocks", Clock.from_json, page_size)
 
-    def at_risk(self, within: timedelta | str = "30m", *, limit: int = 100) -> AtRisk:
+    def at_risk(
+        self, within: timedelta | str = "30m", *, limit: int = 100, min_risk: float | None = None
+    ) -> AtRisk:
         """Running clocks due within ``within`` (``timedelta`` or ``"30m"``, ``"1h30m"``) of the
-        server's now, soonest first, at most ``limit`` (1 to 1000)."""
+        server's now — and with ``min_risk``, those whose breach risk is at least that — soonest
+        first, at most ``limit`` (1 to 1000)."""
         params = {"within": _duration(within), "limit": str(limit)}
+        if min_risk is not None:
+            params["min_risk"] = str(min_risk)
         return self._get("/v1/at-risk", AtRisk.from_json, params)
 
     def alerts(

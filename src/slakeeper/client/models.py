@@ -280,19 +280,45 @@ class ConfigVersion:
 
 
 @dataclass(frozen=True, slots=True)
+class Risk:
+    """A running clock's latest breach risk (docs/prediction.md)."""
+
+    probability: float
+    reasons: tuple[str, ...]  # the facts that raised it most, strongest first
+    scored_at: datetime
+    model: int  # the version of the risk model that scored it
+
+    @classmethod
+    def from_json(cls, data: Json) -> Risk:
+        return cls(
+            float(_number(data, "probability")),
+            tuple(str(r) for r in _list(data, "reasons")),
+            _instant(data, "scored_at"),
+            _int(data, "model"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class AtRisk:
-    """``GET /v1/at-risk``: running clocks due within ``within`` of ``at``, soonest first."""
+    """``GET /v1/at-risk``: running clocks due within ``within`` of ``at``, soonest first, and
+    each one's breach risk (``risks[i]`` is ``clocks[i]``'s; None until a model scored it)."""
 
     at: datetime
     within: timedelta
     clocks: tuple[Clock, ...]
+    risks: tuple[Risk | None, ...] = ()
 
     @classmethod
     def from_json(cls, data: Json) -> AtRisk:
+        items = _list(data, "clocks")
         return cls(
             _instant(data, "at"),
             timedelta(seconds=_number(data, "within_seconds")),
-            tuple(Clock.from_json(c) for c in _list(data, "clocks")),
+            tuple(Clock.from_json(c) for c in items),
+            tuple(
+                Risk.from_json(c["risk"]) if isinstance(c, dict) and c.get("risk") else None
+                for c in items
+            ),
         )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from itertools import islice
@@ -30,6 +30,7 @@ from slakeeper.client import (
     EventsRejected,
     IngestResult,
     InvalidRequest,
+    Risk,
     SlakeeperError,
 )
 
@@ -321,12 +322,19 @@ def config_show(
 _STYLE = {"active": "cyan", "paused": "yellow", "achieved": "green", "cancelled": "dim"}
 
 
-def _clock_table(clocks: list[Clock], title: str, at: datetime | None = None) -> None:
+def _clock_table(
+    clocks: list[Clock],
+    title: str,
+    at: datetime | None = None,
+    risks: Sequence[Risk | None] = (),
+) -> None:
     table = Table(title=title, header_style="bold", expand=False)
     columns = ["ticket", "metric", "#", "policy", "target", "started", "status", "elapsed", "due"]
     if at is not None:
         columns.append("left")
     columns.append("breached")
+    if any(risks):
+        columns.append("risk")
     for name in columns:
         table.add_column(name, justify="right" if name in ("#", "left", "elapsed") else "left")
     for c in clocks:
@@ -345,6 +353,9 @@ def _clock_table(clocks: list[Clock], title: str, at: datetime | None = None) ->
         if at is not None:
             row.append("—" if c.due_at is None else _span((c.due_at - at).total_seconds()))
         row.append("[bold red]yes[/]" if c.breached else "no")
+        if any(risks):
+            risk = risks[len(table.rows)] if len(table.rows) < len(risks) else None
+            row.append("—" if risk is None else f"{risk.probability:.0%}")
         table.add_row(*row)
     _out().print(table)
 
@@ -379,17 +390,24 @@ def at_risk_command(
         str, typer.Option("--within", help="Due within this long from now: 30m, 2h, 1h30m.")
     ] = "30m",
     limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 100,
+    min_risk: Annotated[
+        float | None,
+        typer.Option(
+            "--min-risk", min=0, max=1, help="Also clocks whose breach risk is at least this."
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Running clocks about to breach, soonest first."""
+    """Running clocks about to breach, soonest first, with their breach risk when a risk model
+    is installed."""
     with _server(url, token) as client:
-        found = client.at_risk(within, limit=limit)
+        found = client.at_risk(within, limit=limit, min_risk=min_risk)
     if as_json:
         _write_lines([orjson.dumps(c.as_dict()) for c in found.clocks])
         return
     window = f"within {_span(found.within.total_seconds())} of {_when(found.at)} UTC"
     if found.clocks:
-        _clock_table(list(found.clocks), f"Due {window}", at=found.at)
+        _clock_table(list(found.clocks), f"Due {window}", at=found.at, risks=found.risks)
     typer.echo(f"{len(found.clocks)} clock(s) due {window}", err=True)
 
 
