@@ -264,3 +264,47 @@ def test_availability_bars_burn_down_and_credits(page: Any, site: Site) -> None:
     page.screenshot(path=str(ARTIFACTS / "statements_page.png"), full_page=True)
     page.goto(site.base + "/ui/statements?period=2026-Q4")
     assert "monthly" in page.inner_text("ul.issues")
+
+
+def test_a_ticket_shows_routing_advice_and_breach_risk(page: Any, site: Site) -> None:
+    from slakeeper.service.queries import list_clocks
+    from slakeeper.service.records import ClockFilter, RiskRow
+
+    svc = site.svc
+    now = svc.now()
+    running = list_clocks(
+        svc.uow, svc.config, ClockFilter(status="active", customer="acme", now=now), None, 50
+    ).clocks
+    clock = running[0]
+    with svc.uow() as store:
+        store.replace_risks(
+            [RiskRow(clock.ticket, clock.metric, clock.cycle, 0.42, ("no agent yet",), now, 1)]
+        )
+        current = svc.config.current(store)
+    assert current is not None
+    roster = current.config.agents
+    login(page, site, "admin")
+    page.goto(f"{site.base}/ui/tickets/{clock.ticket}")
+    advice = page.locator("#routing-advice")
+    assert advice.locator("h2").inner_text() == "Routing advice"
+    assert "Assigned to" in advice.inner_text()
+    rows = advice.locator("tr.agent")
+    assert rows.count() == len(roster) > 0  # every agent of the roster, best first
+    assert rows.first.locator("td").first.inner_text() == "1"
+    assert "skill" in rows.first.inner_text()
+    risk = page.locator(f".breach-risk[data-clock='{clock.metric}#{clock.cycle}']")
+    assert risk.inner_text() == "42%"
+    assert risk.get_attribute("title") == "no agent yet"
+    listed = " ".join(page.locator("details.clock").all_text_contents())
+    assert "Breach risk 42%: no agent yet." in listed
+    other = next((c for c in running if c.ticket != clock.ticket), None)
+    if other is not None:  # a running clock no model has scored
+        page.goto(f"{site.base}/ui/tickets/{other.ticket}")
+        unscored = page.locator(f".breach-risk[data-clock='{other.metric}#{other.cycle}']")
+        assert unscored.inner_text() == "—"
+    page.context.clear_cookies()
+    login(page, site, "acme")  # its own ticket, but agents are staff: no advice for customers
+    page.goto(f"{site.base}/ui/tickets/{clock.ticket}")
+    assert page.inner_text("h1") == f"Ticket {clock.ticket}"
+    assert page.locator(".breach-risk").first.inner_text() != ""
+    assert page.locator("#routing-advice").count() == 0

@@ -14,10 +14,11 @@ from slakeeper.domain.config import SlaConfig
 from slakeeper.domain.errors import SlakeeperError
 from slakeeper.domain.events import MAX_TEXT, Event
 from slakeeper.domain.policy import METRICS
+from slakeeper.domain.ticket import TicketState
 from slakeeper.service.configuration import ConfigCache, require_config
 from slakeeper.service.derive import replay_stored, stored_event
 from slakeeper.service.ports import Store, UnitOfWork
-from slakeeper.service.records import ClockFilter, ClockRow, RiskRow, TicketRow
+from slakeeper.service.records import ClockFilter, ClockRow, RiskRow, StoredEvent, TicketRow
 
 
 class NotFound(SlakeeperError):
@@ -53,27 +54,32 @@ def ticket_clocks(
     uow: UnitOfWork, cache: ConfigCache, ticket: str, at: int, customer: str | None = None
 ) -> list[Clock]:
     """The SPEC §6 clocks of one ticket at ``at`` (events after ``at`` are not applied)."""
-    with uow.read() as store:
-        _visible(_find(store, ticket), customer, ticket)
-        current = require_config(cache, store)
-        history = store.histories([ticket])[ticket]
-    state = replay_stored(ticket, history, current.config, upto=at)
+    _, config, _, state = replay_ticket(uow, cache, ticket, at, customer)
     if not state.created:
         return []
-    return clocks(state, current.config, max(at, state.last_at or at))
+    return clocks(state, config, max(at, state.last_at or at))
 
 
 def ticket_view(
     uow: UnitOfWork, cache: ConfigCache, ticket: str, at: int, customer: str | None = None
 ) -> TicketView:
     """The ticket with its event timeline and an explanation of each clock at ``at``."""
+    row, config, history, state = replay_ticket(uow, cache, ticket, at, customer)
+    found = explain(state, config, max(at, state.last_at or at)) if state.created else []
+    return TicketView(row, [stored_event(r) for r in history], found)
+
+
+def replay_ticket(
+    uow: UnitOfWork, cache: ConfigCache, ticket: str, at: int, customer: str | None = None
+) -> tuple[TicketRow, SlaConfig, list[StoredEvent], TicketState]:
+    """A visible ticket's stored row, the current configuration, its stored history and its
+    state after the events with ``at`` or earlier (``state.created`` is false before its
+    creation); :class:`NotFound` for an unknown ticket or one of another customer."""
     with uow.read() as store:
         row = _visible(_find(store, ticket), customer, ticket)
         current = require_config(cache, store)
         history = store.histories([ticket])[ticket]
-    state = replay_stored(ticket, history, current.config, upto=at)
-    found = explain(state, current.config, max(at, state.last_at or at)) if state.created else []
-    return TicketView(row, [stored_event(r) for r in history], found)
+    return row, current.config, history, replay_stored(ticket, history, current.config, upto=at)
 
 
 def bring_forward(row: ClockRow, config: SlaConfig, now: int) -> Clock:

@@ -28,6 +28,7 @@ from slakeeper.entrypoints.api import (
     routes_hooks,
     routes_reports,
     routes_risk,
+    routes_routing,
     routes_system,
 )
 from slakeeper.entrypoints.web import routes as web_routes
@@ -159,6 +160,7 @@ def create_app(services: Services) -> FastAPI:
         routes_availability,
         routes_customers,
         routes_risk,
+        routes_routing,
         routes_assist,
         routes_advice,
         routes_hooks,

@@ -13,6 +13,7 @@ from slakeeper.domain.clocks import Clock
 from slakeeper.domain.config import REOPEN_MODES
 from slakeeper.domain.events import AUTHORS, MAX_TEXT, TYPES, format_instant
 from slakeeper.domain.policy import LEVELS, METRICS, STATUSES
+from slakeeper.domain.roster import MAX_CAPACITY, SPEEDS
 from slakeeper.service.alert_log import LoggedAlert, LoggedDelivery
 
 MAX_ROW_ID = 2**31 - 1  # ids of configuration versions and tokens are 32-bit integers in the store
@@ -130,6 +131,40 @@ CONFIG_SCHEMA: dict[str, Any] = {
         },
         "system_replies_count": {"type": "boolean"},
         "resolution_on_reopen": {"enum": list(REOPEN_MODES)},
+        "agents": {
+            "type": "array",
+            "description": "The team, for routing advice (docs/routing.md)",
+            "items": {
+                "type": "object",
+                "required": ["name", "calendar", "skills"],
+                "properties": {
+                    "name": {"type": "string", "description": "as tickets name it in `assignee`"},
+                    "calendar": {
+                        "type": "string",
+                        "description": "the agent's shifts: a calendar of `calendars`, or 24x7",
+                    },
+                    "skills": {
+                        "anyOf": [{"type": "string"}, _TEXTS],
+                        "description": "groups, services, categories or tags; '*': every ticket",
+                    },
+                    "capacity": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": MAX_CAPACITY,
+                        "default": 1,
+                        "description": "tickets in work at once",
+                    },
+                    "speed": {
+                        "type": "number",
+                        "minimum": SPEEDS[0],
+                        "maximum": SPEEDS[1],
+                        "default": 1,
+                        "description": "relative to the routing estimates (1.2: a fifth faster)",
+                    },
+                },
+                "additionalProperties": False,
+            },
+        },
     },
     "additionalProperties": False,
 }

@@ -33,6 +33,7 @@ from slakeeper.service.configuration import put_config
 from slakeeper.service.queries import NotFound, at_risk, ticket_view
 from slakeeper.service.records import AlertFilter
 from slakeeper.service.reports import ReportQuery, compliance_report, review_report
+from slakeeper.service.routing_advice import ticket_advice
 from slakeeper.service.tokens import Principal, Unauthorized, authenticate
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -398,6 +399,13 @@ def ticket_page(request: Request, ticket: str) -> Response:
         "group": row.group,
         "created_at": format_instant(row.created_at) if row.created_at else "—",
     }
+    running = [x.clock for x in found.explanations if x.clock.status == "active"]
+    with svc.uow.read() as store:
+        stored = store.risks_of([(c.ticket, c.metric, c.cycle) for c in running])
+    risks = {
+        f"{metric}#{cycle}": {"probability": r.risk, "reasons": list(r.reasons)}
+        for (_, metric, cycle), r in stored.items()
+    }
     return render(
         "ticket.html.j2",
         title=f"Ticket {ticket}",
@@ -408,7 +416,34 @@ def ticket_page(request: Request, ticket: str) -> Response:
         chart=_clock_chart(explained, start, end),
         events=events,
         alerts=alerts,
+        risks=risks,
+        advice=None if who.customer is not None else _advice(svc, ticket, now),
     )
+
+
+def _advice(svc: Services, ticket: str, now: int) -> dict[str, Any]:
+    """The routing advice section: agents name staff, so customers do not see it."""
+    found = ticket_advice(svc.uow, svc.config, ticket, now)
+    return {
+        "assignee": found.assignee,
+        "best": found.best,
+        "wait_for": found.wait_for,
+        "reasons": found.reasons,
+        "note": found.note,
+        "agents": [
+            {
+                "name": a.name,
+                "rank": a.rank,
+                "score": "—" if a.score is None else f"{a.score:.2f}",
+                "skilled": a.skilled,
+                "available": a.available,
+                "on_shift": a.on_shift,
+                "load": f"{a.load} / {a.capacity}",
+                "reasons": a.reasons,
+            }
+            for a in found.agents
+        ],
+    }
 
 
 # -- the alert log -------------------------------------------------------------------------------
