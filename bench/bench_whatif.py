@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -43,18 +42,6 @@ MODEL = ROOT / "examples" / "simulation.yaml"
 SLA = ROOT / "examples" / "sla.yaml"
 FULL_DAYS, QUICK_DAYS = 588, 59
 TARGET_S = 10.0
-# Until `whatif` is registered in slakeeper.entrypoints.cli, it is registered on the same app and
-# run through the same entry point (imports, error handling and exit codes as the script).
-HARNESS = """
-import sys
-from slakeeper.entrypoints import cli, cli_whatif
-names = {c.name for c in cli.app.registered_commands}
-for name in ("whatif", "targets", "staffing"):
-    if name not in names:
-        cli.app.command(name)(getattr(cli_whatif, name + "_command"))
-sys.argv[0] = "slakeeper"
-cli.main()
-"""
 
 
 def _history(days: int) -> tuple[Path, str]:
@@ -98,13 +85,6 @@ def _proposal() -> Path:
     path = DATA / "whatif-proposed.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
-
-
-def _whatif_command() -> list[str]:
-    exe = slakeeper_executable()
-    assert exe is not None
-    probe = subprocess.run([exe, "whatif", "--help"], capture_output=True, check=False)
-    return [exe] if probe.returncode == 0 else [sys.executable, "-c", HARNESS]
 
 
 def _at(history: Path) -> str:
@@ -163,7 +143,9 @@ def run(quick: bool = False) -> Section:
         history, origin = _history(days)
         proposed = _proposal()
         at = _at(history)
-        command = [*_whatif_command(), "whatif", "-c", str(proposed), "-e", str(history)]
+        exe = slakeeper_executable()
+        assert exe is not None  # _history needed it
+        command = [exe, "whatif", "-c", str(proposed), "-e", str(history)]
         command += ["--baseline", str(SLA), "--at", at, "--format", "json"]
         out = DATA / "whatif-result.json"
         runs = {}
@@ -182,8 +164,6 @@ def run(quick: bool = False) -> Section:
                     f"`slakeeper whatif` exited with {done.returncode}: {done.stderr.decode()[-300:]}"
                 )
         result = json.loads(out.read_text(encoding="utf-8"))
-        exe = slakeeper_executable()
-        assert exe is not None
         peer = {}
         for name, config in (("proposed", proposed), ("baseline", SLA)):
             clocks = DATA / f"whatif-clocks-{name}.jsonl"

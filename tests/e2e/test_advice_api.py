@@ -1,48 +1,26 @@
 """POST /v1/whatif and GET /v1/targets over the stored history, on SQLite and PostgreSQL: the
 current configuration proposed again gives the reports' numbers, a proposal is judged beside it,
-bad input is a 422 naming the problem, a customer sees its own tickets.
-
-The router is added to the app here until the app factory includes it."""
+bad input is a 422 naming the problem, a customer sees its own tickets, and every stored ticket
+is read — a closed one no policy applied to as well."""
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator
+import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 import yaml
-from sqlalchemy import Engine
-from starlette.exceptions import StarletteDeprecationWarning
 
-from slakeeper.bootstrap import bootstrap
 from slakeeper.domain.config import parse_config
-from slakeeper.entrypoints.api import routes_advice
-from slakeeper.entrypoints.api.app import create_app
 from slakeeper.service.whatif import whatif
-from slakeeper.settings import Settings
-from tests.e2e.conftest import CONFIG, NOW, Api, TestClock, scenario
-from tests.factories import records, us
+from tests.e2e.conftest import CONFIG, NOW, Api, scenario
+from tests.factories import Events, config, policy, records, us
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", StarletteDeprecationWarning)
-    from fastapi.testclient import TestClient
-
-
-@pytest.fixture
-def api(db_url: str, engine: Engine) -> Iterator[Api]:
-    """The app with the advice routes, over the test's migrated database, clock at START."""
-    clock = TestClock()
-    services = bootstrap(Settings(database_url=db_url), migrate=False, now=clock)
-    app = create_app(services)
-    if not any(getattr(route, "path", None) == "/v1/whatif" for route in app.routes):
-        app.include_router(routes_advice.router)
-    try:
-        with TestClient(app, raise_server_exceptions=False) as client:
-            yield Api(services, client, clock)
-    finally:
-        services.engine.dispose()
+SLAKEEPER = Path(sys.executable).parent / "slakeeper"
 
 
 def loaded(api: Api) -> list[dict[str, Any]]:
@@ -115,6 +93,45 @@ def test_a_stricter_proposal_beside_the_current_one(api: Api) -> None:
     assert standard["breached"] > standard["baseline_breached"]
     assert standard["change_pp"] < 0
     assert ("Standard", "resolution") not in rows or rows[("Standard", "resolution")]["judged"] == 0
+
+
+def test_a_closed_ticket_no_policy_applied_to_counts_as_in_slakeeper_whatif(
+    api: Api, tmp_path: Path
+) -> None:
+    current = config(policy("Gold acme", {"first_response": {"default": "30m"}}, customer="acme"))
+    assert api.put_config(current).status_code == 200
+    e = Events(prefix="c")
+    e.created("2024-01-15 10:00", ticket="A-1", priority="high", customer="acme")
+    e.reply("2024-01-15 10:20", ticket="A-1")
+    e.created("2024-01-15 11:00", ticket="G-1", priority="normal", customer="globex")
+    e.reply("2024-01-15 13:00", ticket="G-1")
+    e.status("2024-01-15 13:30", "closed", ticket="G-1")
+    api.clock.set(NOW)
+    assert api.post_events(e).status_code == 200
+    assert {c["ticket"] for c in api.all_clocks()} == {"A-1"}  # G-1: closed, and no clock
+    everyone = {"first_response": {"default": "1h"}, "resolution": {"default": "4h"}}
+    proposal = config(policy("Everyone", everyone))
+    response = post(api, proposal)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    # `slakeeper whatif` on the same events, beside the same baseline, as of the same instant
+    for name, document in (("proposed", proposal), ("current", current)):
+        (tmp_path / f"{name}.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
+    history = tmp_path / "events.jsonl"
+    history.write_text("".join(json.dumps(x) + "\n" for x in e), encoding="utf-8")
+    done = subprocess.run(
+        [str(SLAKEEPER), "whatif", "-c", str(tmp_path / "proposed.yaml"), "-e", str(history),
+         "-b", str(tmp_path / "current.yaml"), "--at", NOW, "-f", "json"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert {**json.loads(done.stdout), "baseline_version": 1} == body
+    assert (body["events"], body["tickets"]) == (5, 2)
+    rows = {(r["policy"], r["metric"]): r for r in body["by_policy"]}
+    assert (
+        rows[("Everyone", "first_response")]["met"],
+        rows[("Everyone", "first_response")]["breached"],
+    ) == (1, 1)
 
 
 def test_a_customer_sees_its_own_tickets(api: Api) -> None:

@@ -22,23 +22,12 @@ from tests.unit.test_reports import AT
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "examples" / "simulation.yaml"
 SLA = ROOT / "examples" / "sla.yaml"
-# The commands are registered in slakeeper.entrypoints.cli; until they are, this registers them
-# on the same app and runs the same entry point (error handling, exit codes) as the script.
-_RUN = """
-import sys
-from slakeeper.entrypoints import cli, cli_whatif
-names = {c.name for c in cli.app.registered_commands}
-for name in ("whatif", "targets", "staffing"):
-    if name not in names:
-        cli.app.command(name)(getattr(cli_whatif, name + "_command"))
-sys.argv[0] = "slakeeper"
-cli.main()
-"""
+SLAKEEPER = Path(sys.executable).parent / "slakeeper"
 
 
 def advice(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
-        [sys.executable, "-c", _RUN, *args],
+        [str(SLAKEEPER), *args],
         input=stdin.decode() if stdin is not None else None,
         capture_output=True,
         text=True,

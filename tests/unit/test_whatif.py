@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from slakeeper.adapters.fork_runner import fork_runner
+from slakeeper.adapters.jsonl import history_source
 from slakeeper.domain import reports
 from slakeeper.domain.config import SlaConfig, parse_config
 from slakeeper.domain.errors import EventError
 from slakeeper.domain.events import BadEvent
-from slakeeper.entrypoints.cli_whatif import _source, fork_runner
 from slakeeper.service.evaluate import evaluate, ticket_facts
 from slakeeper.service.whatif import WhatIf, targets, whatif
 from tests.factories import Events, config, policy, records, us
@@ -288,7 +289,7 @@ def test_the_part_reader_decodes_each_line_in_its_part(tmp_path: Path) -> None:
     ]
     path = tmp_path / "events.jsonl"
     path.write_text("\n".join(lines) + "\n")
-    read, size, name = _source(str(path))
+    read, size, name = history_source(str(path))
     assert (size, name) == (path.stat().st_size, str(path))
     parts = [[line for line, _ in read(k, 2)] for k in range(2)]
     assert parts == [[2, 3, 5], [1, 2]]  # T-4 falls in part 0, T-1 in part 1

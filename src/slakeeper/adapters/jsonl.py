@@ -1,17 +1,26 @@
-"""JSON Lines in and out: event records from a stream, and clocks in the SPEC §6 format."""
+"""JSON Lines in and out: event records from a stream or a file (whole, or the part of it that
+holds some tickets), and clocks in the SPEC §6 format."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import io
+import os
+import re
+import sys
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
 import orjson
 
 from slakeeper.domain.clocks import Clock
 from slakeeper.domain.events import BadEvent, format_instant
+from slakeeper.service.history_parts import Source, part_of
 
 _US = 1_000_000
 loads = orjson.loads
+_TICKET = re.compile(rb'"ticket"\s*:\s*"([^"\\]*)"')  # a ticket id written without escapes
+_BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark
 
 
 def read_records(
@@ -21,13 +30,66 @@ def read_records(
     for number, raw in enumerate(stream, 1):
         if on_bytes is not None:
             on_bytes(len(raw))
-        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte order mark
+        if number == 1 and raw.startswith(_BOM):
             raw = raw[3:]
         try:
             yield number, loads(raw)
         except orjson.JSONDecodeError as exc:
             if raw.strip():  # blank lines are skipped
                 yield number, BadEvent(f"not valid JSON: {exc.msg}")
+
+
+def part_records(lines: Iterable[bytes], shard: int, shards: int) -> Iterator[tuple[int, object]]:
+    """The records of part ``shard`` of ``shards``: a line whose ticket id, read from its raw
+    bytes, falls in another part is not decoded (the id's bytes are what :func:`part_of` hashes);
+    a line whose id cannot be read so is decoded by every part. A line whose decoded id is not
+    the one read raw (a repeated key, say) comes as a bad record: the history is then read
+    again in one part, with every check."""
+    for number, raw in enumerate(lines, 1):
+        if number == 1 and raw.startswith(_BOM):
+            raw = raw[3:]
+        found = _TICKET.search(raw)
+        if found is not None and zlib.crc32(found.group(1)) % shards != shard:
+            continue
+        try:
+            obj = loads(raw)
+        except orjson.JSONDecodeError as exc:
+            if raw.strip():
+                yield number, BadEvent(f"not valid JSON: {exc.msg}")
+            continue
+        if found is not None:
+            ticket = obj.get("ticket") if type(obj) is dict else None
+            if type(ticket) is not str or part_of(ticket, shards) != shard:
+                yield number, BadEvent("the ticket id reads differently raw and decoded")
+                continue
+        yield number, obj
+
+
+def history_source(events: str) -> tuple[Source, int, str]:
+    """The records of an events file (``-``: standard input, read at once) by part, afresh at
+    each call; its size in bytes and its name for messages. Raises ``OSError`` when the file
+    cannot be read."""
+    if events == "-":
+        data = sys.stdin.buffer.read()
+
+        def from_stdin(shard: int, shards: int) -> Iterator[tuple[int, object]]:
+            if shards == 1:
+                return read_records(io.BytesIO(data))
+            return part_records(io.BytesIO(data), shard, shards)
+
+        return from_stdin, len(data), "<stdin>"
+    size = os.path.getsize(events)
+    with open(events, "rb"):
+        pass
+
+    def from_file(shard: int, shards: int) -> Iterator[tuple[int, object]]:
+        with open(events, "rb") as stream:
+            if shards == 1:
+                yield from read_records(stream)
+            else:
+                yield from part_records(stream, shard, shards)
+
+    return from_file, size, events
 
 
 def seconds(us: int) -> int | float:

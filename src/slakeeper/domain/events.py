@@ -316,6 +316,14 @@ class EventLog:
     def __len__(self) -> int:
         return self._count
 
+    def ids(self) -> list[str]:
+        """The ids of every event added, in arrival order."""
+        return list(self._by_id)
+
+    def last_at(self) -> int | None:
+        """The latest instant of the events added (None: none)."""
+        return max((event.at for event in self._by_id.values()), default=None)
+
     def tickets(self) -> list[str]:
         """Ticket ids in the order of the output (sorted as text)."""
         return sorted(self._by_ticket)

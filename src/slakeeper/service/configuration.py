@@ -100,7 +100,7 @@ def change_config(
         store.change_configuration()  # no batch in flight derives under the old version now
         current = cache.current(store)
         document, source, customers = compose(current)
-        document = _with_kept_customers(document, current)
+        document = with_kept_customers(document, current)
         config = parse_config(document)
         nul = _text_with_nul(document, "")
         if nul is not None:
@@ -120,9 +120,10 @@ def change_config(
     return ConfigVersion(version, now, author, document, source, config)
 
 
-def _with_kept_customers(document: object, current: ConfigVersion | None) -> object:
+def with_kept_customers(document: object, current: ConfigVersion | None) -> object:
     """The document with the current version's customers and organisations when it gives
-    neither (a policy file does not wipe what the CRM sent)."""
+    neither (a policy file does not wipe what the CRM sent, nor drop the directory that
+    ``customer_tier`` conditions read)."""
     if not isinstance(document, Mapping) or any(k in document for k in CUSTOMER_KEYS):
         return document
     kept = current.document if current is not None else None

@@ -32,7 +32,9 @@ class Evaluation:
 
 
 @dataclass(slots=True)
-class _Problems:
+class Problems:
+    """The bad events found: the first :data:`MAX_ISSUES` listed, the rest counted."""
+
     issues: list[Issue] = field(default_factory=list)
     extra: int = 0
 
@@ -41,6 +43,9 @@ class _Problems:
             self.issues.append(Issue(f"line {line}" if line else "", message))
         else:
             self.extra += 1
+
+    def __bool__(self) -> bool:
+        return bool(self.issues or self.extra)
 
     def raise_if_any(self) -> None:
         if self.extra:
@@ -53,7 +58,7 @@ def rules_of(config: SlaConfig) -> Rules:
     return Rules(config.system_replies_count, config.resolution_on_reopen)
 
 
-def _load(records: Iterable[Record], problems: _Problems) -> tuple[EventLog, int]:
+def load(records: Iterable[Record], problems: Problems) -> tuple[EventLog, int]:
     """Validate and deduplicate every record; returns the log and the count of exact repeats."""
     log = EventLog()
     duplicates = 0
@@ -72,24 +77,24 @@ def _load(records: Iterable[Record], problems: _Problems) -> tuple[EventLog, int
 def load_events(records: Iterable[Record]) -> EventLog:
     """Every record validated and deduplicated into a log; one :class:`EventError` names every
     bad event (the histories' order is checked when they are replayed)."""
-    problems = _Problems()
-    log, _ = _load(records, problems)
+    problems = Problems()
+    log, _ = load(records, problems)
     problems.raise_if_any()
     return log
 
 
-def _replay(
+def replay(
     ticket: str,
     history: list[Event],
     rules: Rules,
     now: int,
-    problems: _Problems,
+    problems: Problems,
     at_now: Callable[[TicketState], None],
-) -> None:
+) -> bool:
     """Apply the ticket's history, calling ``at_now`` with its state at ``now``.
 
     The events after ``now`` are still applied afterwards, to check them; a history that is not
-    valid records its problem and stops.
+    valid records its problem and stops (False).
     """
     state = TicketState(ticket, rules)
     reached = False
@@ -102,9 +107,10 @@ def _replay(
             state.apply(event)
         except BadEvent as exc:
             problems.add(event.line, str(exc))
-            return
+            return False
     if not reached and state.created:
         at_now(state)
+    return True
 
 
 def evaluate(
@@ -118,8 +124,8 @@ def evaluate(
 
     Events with ``at`` after ``now`` are validated but not applied.
     """
-    problems = _Problems()
-    log, duplicates = _load(records, problems)
+    problems = Problems()
+    log, duplicates = load(records, problems)
     rules = rules_of(config)
     out: list[Clock] = []
     tickets = log.tickets()
@@ -129,7 +135,7 @@ def evaluate(
             out.extend(clocks(state, config, now))
 
     for done, ticket in enumerate(tickets, 1):
-        _replay(ticket, log.pop_history(ticket), rules, now, problems, collect)
+        replay(ticket, log.pop_history(ticket), rules, now, problems, collect)
         if on_ticket is not None:
             on_ticket(done)
     problems.raise_if_any()
@@ -145,8 +151,8 @@ def ticket_facts(
     """Every ticket as reports see it at ``now`` (its attributes, replies, reopens, last rating
     and clocks), ordered by ticket; the whole input is validated as for :func:`evaluate`.
     ``histories``, when given, receives every ticket's events (for timelines)."""
-    problems = _Problems()
-    log, _ = _load(records, problems)
+    problems = Problems()
+    log, _ = load(records, problems)
     rules = rules_of(config)
     out: list[TicketFacts] = []
 
@@ -158,7 +164,7 @@ def ticket_facts(
         history = log.pop_history(ticket)
         if histories is not None:
             histories[ticket] = [e for e in history if e.at <= now]
-        _replay(ticket, history, rules, now, problems, collect)
+        replay(ticket, history, rules, now, problems, collect)
     problems.raise_if_any()
     return out
 
@@ -167,8 +173,8 @@ def explain_ticket(
     config: SlaConfig, records: Iterable[Record], ticket: str, now: int
 ) -> list[Explanation]:
     """Every clock of one ticket at ``now`` with its explanation; the whole input is validated."""
-    problems = _Problems()
-    log, _ = _load(records, problems)
+    problems = Problems()
+    log, _ = load(records, problems)
     rules = rules_of(config)
     found: list[Explanation] | None = None
 
@@ -178,7 +184,7 @@ def explain_ticket(
 
     for name in log.tickets():
         history = log.pop_history(name)
-        _replay(name, history, rules, now, problems, keep if name == ticket else _ignore)
+        replay(name, history, rules, now, problems, keep if name == ticket else _ignore)
     problems.raise_if_any()
     if found is None:
         raise EventError(

@@ -36,6 +36,7 @@ from sqlalchemy.types import BigInteger as BigIntegerType
 
 from slakeeper.adapters.db import kept_counts
 from slakeeper.adapters.db import tables as t
+from slakeeper.adapters.db.advice_store import AdviceStore
 from slakeeper.adapters.db.availability_store import AvailabilityStore
 from slakeeper.adapters.db.engine import is_sqlite
 from slakeeper.adapters.db.risk_store import RiskStore
@@ -115,7 +116,7 @@ def _upsert_statement(
     )
 
 
-class SqlStore(AvailabilityStore, RiskStore):
+class SqlStore(AvailabilityStore, RiskStore, AdviceStore):
     """Reads and writes within the unit of work's transaction."""
 
     def __init__(self, connection: Connection) -> None:

@@ -32,6 +32,7 @@ from slakeeper.entrypoints.api import (
     routes_system,
 )
 from slakeeper.entrypoints.web import routes as web_routes
+from slakeeper.entrypoints.web import routes_advice as web_advice
 from slakeeper.entrypoints.web import routes_availability as web_availability
 
 WEB_STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
@@ -170,6 +171,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(routes_reports.reviews)
     app.include_router(web_routes.router)
     app.include_router(web_availability.router)
+    app.include_router(web_advice.router)
     app.mount("/ui/static", StaticFiles(directory=WEB_STATIC), name="static")
     app.add_middleware(BodyLimit, limit=services.settings.max_body_bytes)
     return app

@@ -11,10 +11,10 @@ from starlette.concurrency import run_in_threadpool
 
 from slakeeper.adapters.config_file import parse_document
 from slakeeper.domain.errors import ConfigError, Issue
+from slakeeper.entrypoints.advice_view import targets_document, whatif_document
 from slakeeper.entrypoints.api.deps import PrincipalDep, ServicesDep, instant
 from slakeeper.entrypoints.api.errors import responses
 from slakeeper.entrypoints.api.schemas import CONFIG_SCHEMA
-from slakeeper.entrypoints.cli_whatif import targets_document, whatif_document
 from slakeeper.service.whatif import stored_targets, stored_whatif
 
 router = APIRouter(prefix="/v1", tags=["advice"])

@@ -1,5 +1,6 @@
-// Count down the time left of every [data-due] cell each second, and refresh [data-refresh]
-// regions from their fragment URL (the at-risk queue) without reloading the page.
+// Count down the time left of every [data-due] cell each second, refresh [data-refresh]
+// regions from their fragment URL (the at-risk queue) without reloading the page, and read a
+// file chosen in an input[type=file][data-into] into the text area it names (the what-if page).
 (function () {
   function fmt(seconds) {
     const late = seconds < 0;
@@ -27,6 +28,11 @@
       .then(function (html) { region.innerHTML = html; region.dataset.refreshed = String(Date.now()); tick(); })
       .catch(function () {});
   }
+  document.addEventListener("change", function (event) {
+    const input = event.target;
+    if (!(input instanceof HTMLInputElement) || !input.dataset.into || !input.files || !input.files.length) return;
+    input.files[0].text().then(function (text) { document.getElementById(input.dataset.into).value = text; });
+  });
   document.addEventListener("DOMContentLoaded", function () {
     tick();
     setInterval(tick, 1000);
