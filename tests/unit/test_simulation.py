@@ -25,6 +25,7 @@ from slakeeper.adapters.config_file import load_config
 from slakeeper.calendar import BusinessCalendar
 from slakeeper.domain.errors import ConfigError
 from slakeeper.domain.events import parse_event, parse_instant
+from slakeeper.domain.stretches import next_opening, stretch_end
 from slakeeper.service.evaluate import evaluate
 from slakeeper.simulation import (
     LeastLoaded,
@@ -38,7 +39,6 @@ from slakeeper.simulation import (
 )
 from slakeeper.simulation.arrivals import WeeklyProfile
 from slakeeper.simulation.quantities import HOUR, SECOND, Delay
-from slakeeper.simulation.state import next_opening, stretch_end
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "examples" / "simulation.yaml"

@@ -46,6 +46,7 @@ from slakeeper.domain.calendar_spec import load_zone
 from slakeeper.domain.clocks import ACTIVE, Clock
 from slakeeper.domain.policy import Attributes
 from slakeeper.domain.roster import ALL_SKILLS, RosterAgent, ticket_keys
+from slakeeper.domain.stretches import next_opening, stretch_end
 from slakeeper.domain.ticket import FIRST_RESPONSE, NEXT_RESPONSE, PERIODIC_UPDATE, RESOLUTION
 
 if TYPE_CHECKING:
@@ -359,8 +360,8 @@ def _day_table(calendar: BusinessCalendar, day: int) -> list[tuple[int, int]]:
 @lru_cache(maxsize=16384)
 def _following(calendar: BusinessCalendar, t: int) -> tuple[int, int]:
     """The open stretch holding or following ``t``: (its first instant, its end)."""
-    start = calendar.add_us(t, 1) - 1
-    return start, _open_until(calendar, start, start + _FAR)
+    start = next_opening(calendar, t)
+    return start, stretch_end(calendar, start, start + _FAR)
 
 
 def _absences(stretches: Sequence[tuple[int, int]], now: int, until: int) -> list[tuple[int, int]]:
@@ -373,28 +374,6 @@ def _absences(stretches: Sequence[tuple[int, int]], now: int, until: int) -> lis
             break
         out.append((end, min(nxt, until)))
     return out
-
-
-def _open_until(calendar: BusinessCalendar, start: int, limit: int) -> int:
-    """The end of the open stretch holding ``start`` (an open instant), or ``limit``: a gallop,
-    then a bisection on ``elapsed`` (open throughout iff the elapsed time is the wall time)."""
-    elapsed = calendar.elapsed_us
-    lo, step = start, HOUR  # [start, lo) is open throughout
-    while True:
-        probe = min(start + step, limit)
-        if elapsed(start, probe) != probe - start:
-            hi = probe  # [start, hi) is not
-            break
-        if probe >= limit:
-            return limit
-        lo, step = probe, step * 2
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if elapsed(start, mid) == mid - start:
-            lo = mid
-        else:
-            hi = mid
-    return lo
 
 
 # -- words -------------------------------------------------------------------------------------------

@@ -34,10 +34,11 @@ from collections.abc import Callable, Iterator
 from itertools import count
 
 from slakeeper.domain.events import COMMENT, CREATED, CSAT, UPDATED, format_instant
+from slakeeper.domain.stretches import next_opening, stretch_end
 from slakeeper.simulation.model import PRIORITIES, SimConfig
 from slakeeper.simulation.quantities import DAY, HOUR, SECOND
 from slakeeper.simulation.routing import Router, queue_order
-from slakeeper.simulation.state import AgentState, TicketState, next_opening, stretch_end
+from slakeeper.simulation.state import AgentState, TicketState
 from slakeeper.simulation.summary import AgentSummary, Summary
 from slakeeper.simulation.tickets import ASK, REPLY, SOLVE, Needs, Step, draw_tickets
 

@@ -4,19 +4,13 @@ and the agents' shifts as instants.
 Plain mutable objects with ``__slots__``, owned by the engine; the router reads them through the
 read-only views of :mod:`slakeeper.simulation.routing`.
 
-Shifts. The engine needs when each shift starts and ends, not only how much business time lies
-between two instants. Both come from :class:`~slakeeper.domain.calendar.BusinessCalendar`: the next
-opening is ``add(t, 1 µs) − 1 µs``, and the end of an open stretch is the last instant up to which
-``elapsed`` equals the wall time since its start (a gallop, then a bisection to the second — every
-shift boundary falls on a whole second, because shifts are whole minutes and zone offsets whole
-seconds). Back-to-back shifts are one stretch, as in the calendar.
+Shifts as instants (when each starts and ends) come from :mod:`slakeeper.domain.stretches`.
 """
 
 from __future__ import annotations
 
 from slakeeper.domain.calendar import BusinessCalendar
 from slakeeper.simulation.model import Agent
-from slakeeper.simulation.quantities import HOUR, SECOND
 from slakeeper.simulation.tickets import Needs
 
 
@@ -94,37 +88,3 @@ class TicketState:
         self.first_reply_at: int | None = None
         self.waiting_since: int | None = needs.created_at
         self.waited = 0  # µs the customer waited on an agent reply, wall clock
-
-
-def next_opening(calendar: BusinessCalendar, t: int) -> int:
-    """The first open instant at or after ``t`` (the calendar opens some day)."""
-    return calendar.add_us(t, 1) - 1
-
-
-def stretch_end(calendar: BusinessCalendar, start: int, limit: int) -> int:
-    """The end of the open stretch that holds ``start`` (an open instant), or ``limit`` when the
-    calendar stays open until then."""
-    elapsed = calendar.elapsed_us
-    lo, step = start, HOUR  # [start, lo) is open throughout
-    while True:
-        probe = min(start + step, limit)
-        if elapsed(start, probe) != probe - start:
-            hi = probe  # [start, hi) is not
-            break
-        if probe >= limit:
-            return limit
-        lo, step = probe, step * 2
-    while hi - lo > SECOND:
-        mid = lo + max(SECOND, (hi - lo) // (2 * SECOND) * SECOND)
-        if elapsed(start, mid) == mid - start:
-            lo = mid
-        else:
-            hi = mid
-    if hi - lo > 1 and elapsed(start, lo + 1) == lo + 1 - start:  # a boundary off the second
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if elapsed(start, mid) == mid - start:
-                lo = mid
-            else:
-                hi = mid
-    return lo
