@@ -5,6 +5,7 @@ each clock's risk and reasons, and a policy's risk warning fires once and is del
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -17,9 +18,10 @@ from slakeeper.client import Client
 from slakeeper.domain.events import format_instant, parse_instant
 from slakeeper.domain.risk_model import RiskModel
 from slakeeper.entrypoints.worker import Worker
+from slakeeper.service.monitor import FiringRules
 from slakeeper.service.risk_history import replay_history
 from slakeeper.service.risk_training import train
-from slakeeper.service.risk_watch import _situations
+from slakeeper.service.risk_watch import ModelCache, _situations, score
 from tests.e2e.conftest import Api
 from tests.histories import SLA, example_sla, records, simulated
 from tests.receivers import HttpReceiver
@@ -183,3 +185,18 @@ def test_the_python_client_reads_the_risks(api: Api, model: RiskModel, worker: W
     scored = [r for r in found.risks if r is not None]
     assert scored
     assert all(0.0 <= r.probability <= 1.0 and r.model == 1 for r in scored)
+
+
+def test_one_risk_pass_at_a_time(api: Api, model: RiskModel, db_url: str) -> None:
+    """Workers sharing a PostgreSQL database take turns: a pass that finds another one under way
+    scores nothing (the other one stores every risk)."""
+    now = load(api)
+    assert api.request("PUT", "/v1/risk-model", json=model.to_json()).status_code == 200
+    svc = api.services
+    with svc.uow() as held:
+        assert held.try_lock_risk_pass()
+        if db_url.startswith("postgresql"):
+            with ThreadPoolExecutor(1) as pool:
+                other = pool.submit(score, svc.uow, svc.config, ModelCache(), now, FiringRules())
+                assert other.result(timeout=30).scored == 0
+    assert score(svc.uow, svc.config, ModelCache(), now, FiringRules()).scored > 0

@@ -124,8 +124,8 @@ def score(
         store.share_configuration()
         current = cache.current(store)
         installed = models.current(store)
-        if current is None or installed is None:
-            return RiskPass(0, 0, 0)
+        if current is None or installed is None or not store.try_lock_risk_pass():
+            return RiskPass(0, 0, 0)  # nothing to score with, or another worker is at it
         config = current.config
         pairs = store.running_clocks(MAX_CLOCKS)
         situations, kept = _situations(store, config, pairs, now)

@@ -20,8 +20,21 @@ _DONE = tuple(DONE)
 _KEYS_PER_QUERY = 500
 
 
+_RISK_PASS_LOCK = 0x534C4B52  # "SLKR": one risk pass at a time across workers
+
+
 class RiskStore:
     connection: Connection
+
+    def try_lock_risk_pass(self) -> bool:
+        """Take the risk pass for this transaction; False when another worker holds it (on
+        PostgreSQL an advisory lock; SQLite serialises writing transactions anyway)."""
+        if self.connection.dialect.name != "postgresql":
+            return True
+        found = self.connection.exec_driver_sql(
+            "SELECT pg_try_advisory_xact_lock(%s)", (_RISK_PASS_LOCK,)
+        ).scalar()
+        return bool(found)
 
     def latest_risk_model(self) -> StoredRiskModel | None:
         m = t.risk_models
