@@ -160,7 +160,10 @@ def describe(family: str, s: Situation) -> str:
     if family == "ticket age":
         return f"ticket open for {_duration(s.age)}"
     if family == "closed hours before due":
-        return f"{_duration(s.to_due - (s.target - s.elapsed))} of closed hours before due"
+        closed = s.to_due - (s.target - s.elapsed)
+        if closed < MINUTE:
+            return "no closed hours before due: the clock runs until then"
+        return f"{_duration(closed)} of closed hours before due"
     if family == "queue":
         where = f" ({s.group_queue} in {s.group})" if s.group else ""
         return f"{s.queue} tickets waiting for an assignee{where}"
@@ -171,6 +174,8 @@ def describe(family: str, s: Situation) -> str:
     if family == "replies":
         return f"{s.replies} replies, cycle {s.cycle}, {s.reopens} reopens"
     if family == "agents active":
+        if not s.active_agents:
+            return "no agent replied in the last hour"
         where = f", {s.group_active} on {s.group}" if s.group else ""
         return f"{s.active_agents} agents replied in the last hour{where}"
     if family == "assignee idle":
@@ -179,6 +184,8 @@ def describe(family: str, s: Situation) -> str:
         return f"{s.assignee} last replied {_duration(s.assignee_idle)} ago"
     if family == "clocks due before":
         pool = "its assignee's" if s.assignee is not None else f"unassigned {s.group or ''}"
+        if not s.due_before:
+            return f"nothing on {pool.strip()} tickets is due before it"
         return f"{s.due_before} clocks on {pool.strip()} tickets due before it"
     if family == "hour of week":
         days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

@@ -367,6 +367,8 @@ def serve_command(
     from slakeeper.settings import Settings
 
     settings = Settings()
+    if demo and settings.kb_path is None:  # the assistant answers from the example articles
+        settings = settings.model_copy(update={"kb_path": EXAMPLE_CONFIG.parent / "kb"})
     svc = bootstrap(settings)
     if demo:
         with svc.uow.read() as store:
