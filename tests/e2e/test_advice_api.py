@@ -161,6 +161,7 @@ def test_a_customer_sees_its_own_tickets(api: Api) -> None:
         ("[]", "json", {}, ""),
         ("42", "yaml", {}, ""),
         (CONFIG, "yaml", {"from": "yesterday"}, "from"),
+        (CONFIG, "yaml", {"from": "2024-01-16T00:00:00Z", "to": "2024-01-15T00:00:00Z"}, "to"),
     ],
 )
 def test_bad_input_is_a_422_naming_it(
@@ -191,6 +192,10 @@ def test_targets_from_the_stored_history(api: Api) -> None:
     response = api.get("/v1/targets")
     assert response.status_code == 422  # no configuration yet
     loaded(api)
+    backwards = api.get(
+        "/v1/targets", **{"from": "2024-01-16T00:00:00Z", "to": "2024-01-15T00:00:00Z"}
+    )
+    assert backwards.status_code == 422
     response = api.get("/v1/targets", goal=0.5, confidence=0.5)
     assert response.status_code == 200, response.text
     body = response.json()

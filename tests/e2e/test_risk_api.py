@@ -63,8 +63,56 @@ def worker(api: Api) -> Iterator[Worker]:
     factory.close()
 
 
+def at_now(sampled: Any, now: int) -> dict[tuple[str, str, int], Any]:
+    found = {}
+    for situation, at, index in zip(sampled.situations, sampled.at, sampled.clock, strict=True):
+        if at == now:
+            c = sampled.clocks[index]
+            found[(c.ticket, c.metric, c.cycle)] = situation
+    return found
+
+
+def reassignments(known: list[dict[str, Any]], now: int, to: Any) -> list[dict[str, Any]]:
+    """Hand five open tickets that agents answered in the last 50 minutes to the assignee (and
+    group) of ``to``, a running clock: those replies stay their old assignees', so ``to``'s
+    assignee stays idle."""
+    status: dict[str, str] = {}
+    replied: list[str] = []
+    for e in known:
+        status[e["ticket"]] = e.get("status", status.get(e["ticket"], "new"))
+        recent = parse_instant(e["at"]) >= now - 50 * 60_000_000
+        if e["type"] == "comment.added" and e.get("author") == "agent" and recent:
+            replied.append(e["ticket"])
+    chosen = [t for t in dict.fromkeys(replied) if status[t] not in ("solved", "closed")][:5]
+    assert chosen
+    return [
+        {
+            "id": f"moved-{ticket}",
+            "ticket": ticket,
+            "type": "ticket.updated",
+            "at": format_instant(now - 60_000_000),
+            "assignee": to.assignee,
+            "group": to.group,
+        }
+        for ticket in chosen
+    ]
+
+
+def only(instant: int) -> Any:
+    """Sampling at ``instant`` only."""
+    return lambda t: instant - t if t < instant else 10**15
+
+
 def test_the_store_sees_each_running_clock_as_the_training_replay_does(api: Api) -> None:
     now = load(api)
+    known = [e for e in simulated(3) if parse_instant(e["at"]) <= now]
+    before = at_now(replay_history(example_sla(), records(known), only(now), end=now + 1), now)
+    idle = max(
+        (s for s in before.values() if s.assignee is not None), key=lambda s: s.assignee_idle
+    )
+    assert idle.assignee_idle > 60 * 60_000_000
+    moved = reassignments(known, now, idle)
+    assert api.post_events(moved).status_code == 200
     with api.services.uow.read() as store:
         current = api.services.config.current(store)
         assert current is not None
@@ -74,18 +122,15 @@ def test_the_store_sees_each_running_clock_as_the_training_replay_does(api: Api)
         (row.clock.ticket, row.clock.metric, row.clock.cycle): s
         for (row, _), s in zip(kept, live, strict=True)
     }
-    known = [e for e in simulated(3) if parse_instant(e["at"]) <= now]
-
-    def only_now(t: int) -> int:
-        return now - t if t < now else 10**15
-
-    sampled = replay_history(example_sla(), records(known), only_now, end=now + 1)
-    replayed = {}
-    for situation, at, index in zip(sampled.situations, sampled.at, sampled.clock, strict=True):
-        if at == now:
-            c = sampled.clocks[index]
-            replayed[(c.ticket, c.metric, c.cycle)] = situation
+    sampled = replay_history(example_sla(), records([*known, *moved]), only(now), end=now + 1)
+    replayed = at_now(sampled, now)
     assert len(replayed) > 20
+    # replies are credited to the assignee when they were made: the moved tickets' replies do
+    # not make the new assignee look busy
+    assert any(
+        s.assignee == idle.assignee and s.assignee_idle == idle.assignee_idle
+        for s in replayed.values()
+    )
     assert from_store == replayed
 
 
@@ -123,6 +168,11 @@ def test_the_at_risk_queue_shows_each_clocks_risk_and_why(
         assert c["risk"]["scored_at"] == NOW
         assert c["risk"]["model"] == 1
     assert any(c["risk"]["reasons"] for c in scored)
+    # a customer sees its clocks' risks, not the reasons: they count the whole desk, name agents
+    mine = api.get("/v1/at-risk", as_="acme", within="8h", min_risk=0.0, limit=1000).json()
+    theirs = [c for c in mine["clocks"] if c["risk"] is not None]
+    assert theirs
+    assert all(c["risk"]["reasons"] == [] for c in theirs)
     # min_risk adds running clocks due later whose risk is high
     risky = api.get("/v1/at-risk", within="1m", min_risk=0.0, limit=1000).json()["clocks"]
     assert len(risky) >= len(scored)

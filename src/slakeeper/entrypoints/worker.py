@@ -64,14 +64,14 @@ class Worker:
         """Record everything due now, and fold the reports' pending counts; the number of
         alerts recorded."""
         fold_kept_counts(self.svc.uow)
-        recorded = self.watch_availability() + self.score_risks()
+        recorded = self.watch_availability()
         while True:
             result = tick(self.svc.uow, self.svc.config, self.svc.now(), self.rules)
             recorded += result.alerts
             if result.deliveries:
                 self._work.set()
             if result.clocks < self.rules.batch:
-                return recorded
+                return recorded + self.score_risks()
 
     def watch_availability(self, force: bool = False) -> int:
         """Fire the availability signals that started to hold, at most every

@@ -1,8 +1,8 @@
 """Breach risk, live: installing a risk model, and the monitoring worker's risk pass.
 
-A pass (every minute in the worker) scores every running clock not yet due with the latest
-installed model, from what the store knows at ``now`` — the same :class:`Situation` the model was
-trained on (``service/risk_history.py`` builds it from a replayed history) — stores each clock's
+A pass (every minute in the worker, after its firing) scores every running clock not yet due
+with the latest installed model, from what the store knows at ``now`` — the same
+:class:`Situation` the model was trained on (``service/risk_history.py`` builds it from a replayed history) — stores each clock's
 risk and the facts that raised it (the at-risk queue and the ticket page show them), and fires a
 ``risk`` warning, once per clock, for clocks whose policy lists one (``alerts: ["risk"]`` or
 ``["risk 60%"]``) and whose risk reached it. A warning goes out by the policy's route like any
@@ -20,6 +20,7 @@ import orjson
 from slakeeper.domain.alerts import Firing
 from slakeeper.domain.config import SlaConfig, always_open_calendar
 from slakeeper.domain.errors import InvalidInput, Issue
+from slakeeper.domain.events import COMMENT
 from slakeeper.domain.risk_features import (
     ACTIVE_WINDOW,
     IDLE_CAP,
@@ -118,52 +119,54 @@ def threshold_of(model: RiskModel) -> float:
 def score(
     uow: UnitOfWork, cache: ConfigCache, models: ModelCache, now: int, rules: FiringRules
 ) -> RiskPass:
-    """Score every running clock at ``now``, store the risks and fire the risk warnings, in one
-    transaction."""
-    with uow() as store:
-        store.share_configuration()
+    """Score every running clock at ``now`` (reading only), then store the risks and record the
+    risk warnings in one short writing transaction — ingest and configuration changes never wait
+    for the scoring."""
+    with uow.read() as store:
         current = cache.current(store)
         installed = models.current(store)
-        if current is None or installed is None or not store.try_lock_risk_pass():
-            return RiskPass(0, 0, 0)  # nothing to score with, or another worker is at it
+        if current is None or installed is None:
+            return RiskPass(0, 0, 0)  # nothing to score with
         config = current.config
         pairs = store.running_clocks(MAX_CLOCKS)
         situations, kept = _situations(store, config, pairs, now)
-        model = installed.model
-        risks, reasons = model.explain(situations)
-        store.replace_risks(
-            [
-                RiskRow(
-                    row.clock.ticket,
-                    row.clock.metric,
-                    row.clock.cycle,
-                    float(risk),
-                    tuple(r.text for r in why),
-                    now,
-                    installed.version,
-                )
-                for (row, _), risk, why in zip(kept, risks, reasons, strict=True)
-            ]
+    model = installed.model
+    risks, reasons = model.explain(situations)
+    rows = [
+        RiskRow(
+            row.clock.ticket,
+            row.clock.metric,
+            row.clock.cycle,
+            float(risk),
+            tuple(r.text for r in why),
+            now,
+            installed.version,
         )
-        pending: list[tuple[NewAlert, PolicyRules]] = []
-        default = threshold_of(model)
-        for (row, _), risk, why in zip(kept, risks, reasons, strict=True):
-            r = rules_for(config, row.clock.policy)
-            warning = next((w for w in r.policy.alerts if w.risk), None) if r.policy else None
-            if warning is None:
-                continue
-            threshold = float(warning.risk_at) if warning.risk_at is not None else default
-            if risk < threshold:
-                continue
-            alert = new_alert(row, r, Firing("warning", warning.key, now), now, rules, config)
-            payload = dict(alert.payload)
-            payload.update(
-                risk=round(float(risk), 4),
-                risk_threshold=threshold,
-                reasons=[x.text for x in why],
-                model=installed.version,
-            )
-            pending.append((_with_payload(alert, payload), r))
+        for (row, _), risk, why in zip(kept, risks, reasons, strict=True)
+    ]
+    pending: list[tuple[NewAlert, PolicyRules]] = []
+    default = threshold_of(model)
+    for (row, _), risk, why in zip(kept, risks, reasons, strict=True):
+        r = rules_for(config, row.clock.policy)
+        warning = next((w for w in r.policy.alerts if w.risk), None) if r.policy else None
+        if warning is None:
+            continue
+        threshold = float(warning.risk_at) if warning.risk_at is not None else default
+        if risk < threshold:
+            continue
+        alert = new_alert(row, r, Firing("warning", warning.key, now), now, rules, config)
+        payload = dict(alert.payload)
+        payload.update(
+            risk=round(float(risk), 4),
+            risk_threshold=threshold,
+            reasons=[x.text for x in why],
+            model=installed.version,
+        )
+        pending.append((_with_payload(alert, payload), r))
+    with uow() as store:
+        if not store.try_lock_risk_pass():
+            return RiskPass(0, 0, 0)  # another worker is storing its pass
+        store.replace_risks(rows)
         recorded = store.insert_alerts([a for a, _ in pending])
         by_key = {a.key: r for a, r in pending}
         deliveries: list[NewDelivery] = []
@@ -174,7 +177,7 @@ def score(
                     route_deliveries(stored.id, "notify", route, config, Send(False, now))
                 )
         store.insert_deliveries(deliveries)
-        return RiskPass(len(kept), len(recorded), len(deliveries))
+    return RiskPass(len(kept), len(recorded), len(deliveries))
 
 
 def _with_payload(alert: NewAlert, payload: dict[str, Any]) -> NewAlert:
@@ -193,6 +196,32 @@ def _with_payload(alert: NewAlert, payload: dict[str, Any]) -> NewAlert:
     )
 
 
+def agent_replies(store: Store, since: int, until: int) -> list[tuple[int, str, str | None]]:
+    """Public agent replies in ``[since, until]``: (instant, the ticket's assignee and group when
+    it was made) — as the training replay credits them. Read from the commented tickets' events
+    (an event updates the assignee and group it names)."""
+    out = []
+    histories = store.histories(store.commented_tickets(since, until))
+    for events in histories.values():
+        assignee: str | None = None
+        group: str | None = None
+        for stored in events:
+            body = orjson.loads(stored.body)
+            if "assignee" in body:
+                assignee = body["assignee"]
+            if "group" in body:
+                group = body["group"]
+            if (
+                since <= stored.at <= until
+                and body.get("type") == COMMENT
+                and body.get("author") == "agent"
+                and body.get("public", True)
+                and assignee is not None
+            ):
+                out.append((stored.at, assignee, group))
+    return sorted(out, key=lambda reply: reply[0])
+
+
 def _situations(
     store: Store, config: SlaConfig, pairs: list[tuple[ClockRow, TicketRow]], now: int
 ) -> tuple[list[Situation], list[tuple[ClockRow, TicketRow]]]:
@@ -202,7 +231,7 @@ def _situations(
     last_reply: dict[str, int] = {}
     active: set[str] = set()
     active_in: dict[str | None, set[str]] = {}
-    for at, agent, group in store.agent_replies(now - IDLE_CAP, now):
+    for at, agent, group in agent_replies(store, now - IDLE_CAP, now):
         last_reply[agent] = max(at, last_reply.get(agent, at))
         if at >= now - ACTIVE_WINDOW:
             active.add(agent)

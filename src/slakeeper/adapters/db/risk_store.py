@@ -93,21 +93,16 @@ class RiskStore:
         }
         return unassigned, load
 
-    def agent_replies(self, since: int, until: int) -> list[tuple[int, str, str | None]]:
-        """Public agent replies in ``[since, until]``: (instant, the ticket's assignee, group)."""
-        e, k = t.events.c, t.tickets.c
+    def commented_tickets(self, since: int, until: int) -> list[str]:
+        """Tickets with a comment in ``[since, until]`` (index on events' type and instant)."""
+        e = t.events.c
         stmt = (
-            select(e.at, e.body, k.assignee, k.group_name)
-            .join(t.tickets, k.id == e.ticket)
-            .where(e.type == COMMENT, e.at >= since, e.at <= until, k.assignee.is_not(None))
-            .order_by(e.at)
+            select(e.ticket)
+            .where(e.type == COMMENT, e.at >= since, e.at <= until)
+            .distinct()
+            .order_by(e.ticket)
         )
-        out = []
-        for at, body, assignee, group in self.connection.execute(stmt):
-            event = orjson.loads(body)
-            if event.get("author") == "agent" and event.get("public", True):
-                out.append((int(at), str(assignee), group))
-        return out
+        return [str(ticket) for ticket in self.connection.execute(stmt).scalars()]
 
     def replace_risks(self, rows: Sequence[RiskRow]) -> None:
         """The risks of this pass replace every risk stored before."""

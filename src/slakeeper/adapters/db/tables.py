@@ -77,6 +77,7 @@ events = Table(
     Column("body", Text, nullable=False),  # the event in SPEC §4 form (JSON)
     Column("received_at", BigInteger, nullable=False),
     Index("ix_events_ticket_at_seq", "ticket", "at", "seq"),
+    Index("ix_events_type_at", "type", "at"),  # the risk pass: the last day's comments
 )
 
 clocks = Table(

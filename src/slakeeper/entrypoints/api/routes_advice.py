@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from slakeeper.adapters.config_file import parse_document
-from slakeeper.domain.errors import ConfigError, Issue
+from slakeeper.domain.errors import ConfigError, InvalidInput, Issue
 from slakeeper.entrypoints.advice_view import targets_document, whatif_document
 from slakeeper.entrypoints.api.deps import PrincipalDep, ServicesDep, instant
 from slakeeper.entrypoints.api.errors import responses
@@ -59,8 +59,7 @@ async def post_whatif(
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     document = parse_document(text, "proposed.json" if kind.endswith("json") else "proposed.yaml")
     now = svc.now()
-    start = instant(since, "from", now) if since is not None else None
-    end = instant(until, "to", now) if until is not None else None
+    start, end = _window(since, until, now)
     result, version = await run_in_threadpool(
         lambda: stored_whatif(
             svc.uow, svc.config, document, now, start=start, end=end, customer=who.customer
@@ -88,8 +87,7 @@ def get_targets(
     history's clocks took (business time), the target met with probability ``goal`` with its
     ``confidence`` interval, and a recommended target (the interval's upper end, rounded up)."""
     now = svc.now()
-    start = instant(since, "from", now) if since is not None else None
-    end = instant(until, "to", now) if until is not None else None
+    start, end = _window(since, until, now)
     result = stored_targets(
         svc.uow,
         svc.config,
@@ -101,3 +99,12 @@ def get_targets(
         customer=who.customer,
     )
     return targets_document(result)
+
+
+def _window(since: str | None, until: str | None, now: int) -> tuple[int | None, int | None]:
+    """``[from, to)`` as instants; a window that ends before it starts is refused (422)."""
+    start = instant(since, "from", now) if since is not None else None
+    end = instant(until, "to", now) if until is not None else None
+    if start is not None and end is not None and end <= start:
+        raise InvalidInput([Issue("to", "must come after from")])
+    return start, end

@@ -144,17 +144,21 @@ def get_at_risk(
         clocks=[
             AtRiskClockPublic(
                 **ClockPublic.of(item.clock).model_dump(),
-                risk=None if item.risk is None else risk_public(item.risk),
+                risk=None
+                if item.risk is None
+                else risk_public(item.risk, internal=who.customer is None),
             )
             for item in found
         ],
     )
 
 
-def risk_public(row: RiskRow) -> RiskPublic:
+def risk_public(row: RiskRow, internal: bool = True) -> RiskPublic:
+    """A clock's risk; its reasons (counts of the whole desk's tickets, agents' names) only for
+    staff tokens."""
     return RiskPublic(
         probability=round(row.risk, 4),
-        reasons=list(row.reasons),
+        reasons=list(row.reasons) if internal else [],
         scored_at=format_instant(row.scored_at),
         model=row.model,
     )

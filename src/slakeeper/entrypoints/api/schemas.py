@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import Path
@@ -223,7 +224,10 @@ class RiskPublic(BaseModel):
     """A running clock's latest breach risk (docs/prediction.md)."""
 
     probability: float = Field(description="the model's probability that the clock breaches")
-    reasons: list[str] = Field(description="the facts that raised it most, strongest first")
+    reasons: list[str] = Field(
+        description="the facts that raised it most, strongest first (empty for customer-scoped "
+        "tokens: they count the whole desk)"
+    )
     scored_at: str
     model: int = Field(description="the version of the risk model that scored it")
 
@@ -397,9 +401,16 @@ class AlertPublic(BaseModel):
             planned_at=format_instant(a.planned_at),
             fired_at=format_instant(a.fired_at),
             late=a.late,
-            message={"id": a.public_id, **a.payload},
+            message={"id": a.public_id, **_shown_payload(a.payload, internal)},
             deliveries=[DeliveryPublic.of(d) for d in logged.deliveries] if internal else [],
         )
+
+
+def _shown_payload(payload: Mapping[str, Any], internal: bool) -> dict[str, Any]:
+    """A risk warning's reasons count the whole desk's tickets and name agents: staff only."""
+    if internal or "reasons" not in payload:
+        return dict(payload)
+    return {**payload, "reasons": []}
 
 
 class AlertPagePublic(BaseModel):

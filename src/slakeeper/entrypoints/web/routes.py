@@ -113,7 +113,8 @@ def _queue(request: Request, who: Principal, within: str) -> dict[str, Any]:
                 "left": f"{int(left // 60)}m",
                 "risk": risk,
                 "probability": None if item.risk is None else item.risk.risk,
-                "reasons": [] if item.risk is None else list(item.risk.reasons),
+                # the reasons count the whole desk's tickets and name agents: staff only
+                "reasons": [] if item.risk is None or who.customer else list(item.risk.reasons),
             }
         )
     return {"clocks": clocks, "within": within, "at": format_instant(now)}
@@ -403,7 +404,10 @@ def ticket_page(request: Request, ticket: str) -> Response:
     with svc.uow.read() as store:
         stored = store.risks_of([(c.ticket, c.metric, c.cycle) for c in running])
     risks = {
-        f"{metric}#{cycle}": {"probability": r.risk, "reasons": list(r.reasons)}
+        f"{metric}#{cycle}": {
+            "probability": r.risk,
+            "reasons": [] if who.customer else list(r.reasons),  # desk-wide facts: staff only
+        }
         for (_, metric, cycle), r in stored.items()
     }
     return render(

@@ -37,9 +37,12 @@ def upgrade() -> None:
         sa.Column("model", sa.Integer(), nullable=False),
     )
     op.create_index("ix_clock_risks_risk", "clock_risks", ["risk"])
+    # the risk pass reads the last day's comments every minute
+    op.create_index("ix_events_type_at", "events", ["type", "at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_events_type_at", table_name="events")
     op.drop_index("ix_clock_risks_risk", table_name="clock_risks")
     op.drop_table("clock_risks")
     op.drop_table("risk_models")
