@@ -250,3 +250,15 @@ def test_one_risk_pass_at_a_time(api: Api, model: RiskModel, db_url: str) -> Non
                 other = pool.submit(score, svc.uow, svc.config, ModelCache(), now, FiringRules())
                 assert other.result(timeout=30).scored == 0
     assert score(svc.uow, svc.config, ModelCache(), now, FiringRules()).scored > 0
+
+
+def test_a_stored_model_that_cannot_be_read_scores_nothing_and_breaks_nothing(
+    api: Api, worker: Worker
+) -> None:
+    """A model stored by an earlier format (train again) is skipped, never a 500."""
+    load(api)
+    with api.services.uow() as store:
+        store.add_risk_model('{"format": "slakeeper.risk-model/1"}', "old", parse_instant(NOW))
+    assert worker.score_risks(force=True) == 0
+    assert api.get("/v1/risk-model").status_code == 404
+    assert api.get("/v1/at-risk", within="8h").status_code == 200

@@ -11,6 +11,7 @@ other warning. Without an installed model a pass does nothing.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from threading import Lock
 from typing import Any
@@ -41,6 +42,7 @@ from slakeeper.service.monitor import (
 from slakeeper.service.ports import Store, UnitOfWork
 from slakeeper.service.records import ClockRow, NewAlert, NewDelivery, RiskRow, TicketRow
 
+log = logging.getLogger("slakeeper.risk")
 DEFAULT_THRESHOLD = 0.5  # a "risk" warning when the model names no threshold
 MAX_CLOCKS = 100_000  # scored per pass, soonest due first
 
@@ -77,12 +79,12 @@ class ModelCache:
         stored = store.latest_risk_model()
         if stored is None:
             return None
-        found = InstalledModel(
-            stored.version,
-            stored.created_at,
-            stored.author,
-            RiskModel.from_json(orjson.loads(stored.document)),
-        )
+        try:
+            model = RiskModel.from_json(orjson.loads(stored.document))
+        except ValueError as exc:  # stored by an earlier version of slakeeper: train again
+            log.warning("risk model version %s cannot be read (%s): not scoring", latest, exc)
+            return None
+        found = InstalledModel(stored.version, stored.created_at, stored.author, model)
         with self._lock:
             if self._current is None or self._current.version < found.version:
                 self._current = found
