@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -241,3 +242,29 @@ def test_routes_to_people_need_recipients_and_recipients_are_a_list() -> None:
     assert ("notify.to", "channel 'mail' (email) needs recipients in `to`") in found
     assert any("to is a list" in message for _, message in found)
     assert any(where == "policies[0].escalations[1].actions[0].notify.to" for where, _ in found)
+
+
+def test_risk_warnings_are_parsed_and_left_to_the_risk_pass() -> None:
+    (policy,) = config(alerts=["75%", "risk 60%"]).policies
+    risk = policy.alerts[1]
+    assert (risk.key, risk.risk, risk.risk_at) == ("risk 60%", True, Fraction(3, 5))
+    (plain,) = config(alerts=["risk"]).policies[0].alerts
+    assert (plain.key, plain.risk, plain.risk_at) == ("risk", True, None)
+    clock = running("2024-01-15T10:00:00Z", 1, "2024-01-15T10:00:00Z", 0, "2024-01-15T11:00:00Z")
+    firings = plan(clock, policy.alerts, (), policy.calendar, parse_instant("2024-01-15T10:00:00Z"))
+    assert [(f.kind, f.key) for f in firings] == [("warning", "75%"), ("breach", "breach")]
+
+
+@pytest.mark.parametrize(
+    ("alerts", "message"),
+    [
+        (["risk 0%"], "a risk must lie between 0% and 100%"),
+        (["risk 100%"], "a risk must lie between 0% and 100%"),
+        (["risk", "risk 50%"], "list one risk warning"),
+        (["risk 0.6"], "is not a warning; write e.g. '75%', '30m before' or 'risk 60%'"),
+    ],
+)
+def test_bad_risk_warnings_are_named(alerts: list[str], message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        config(alerts=alerts)
+    assert any(message in i.message for i in caught.value.issues), caught.value.issues
