@@ -19,6 +19,7 @@ import yaml
 
 from bench.report import Figure, Section, Table, now_text
 from slakeeper.adapters.config_file import load_config
+from slakeeper.entrypoints.cli_model import alert_rows
 from slakeeper.service.risk_training import HEADLINE_LEAD, MINUTE, TrainingReport, train
 from slakeeper.simulation import make_router, parse_simulation, simulate
 
@@ -69,7 +70,8 @@ def run(quick: bool = False) -> Section:
     )
     alerts = Table(
         title="Warnings at the same volume as the 75% rule "
-        "(caught: warned at least the min lead before the breach; lead: median over those)",
+        "(caught: warned at least the min lead before the breach; lead: median over those; "
+        "* the headline)",
         columns=[
             "history",
             "min lead",
@@ -103,24 +105,7 @@ def run(quick: bool = False) -> Section:
                 f"{situations / seconds:,.0f}",
             ]
         )
-        for a in report.alerts:
-            ratio = a.risk.caught / a.rule.caught if a.rule.caught else float("inf")
-            alerts.rows.append(
-                [
-                    router,
-                    f"{a.min_lead // MINUTE} min"
-                    + (" (headline)" if a.min_lead == HEADLINE_LEAD else ""),
-                    f"{a.rule.alerts:,}"
-                    if a.rule.alerts == a.risk.alerts
-                    else f"{a.rule.alerts:,} / {a.risk.alerts:,}",
-                    f"{a.rule.breaches:,}",
-                    f"{a.rule.caught:,}",
-                    f"{a.risk.caught:,}",
-                    f"{ratio:.2f}×",
-                    _minutes(a.rule.median_lead),
-                    _minutes(a.risk.median_lead),
-                ]
-            )
+        alerts.rows.extend([router, *row] for row in alert_rows(report))
     figures.notes.append(
         "train s: replaying the history, fitting and judging, end to end; scored / s: situations "
         "(training and held-out) per second of that. Brier, base rate: always predicting the "

@@ -223,6 +223,14 @@ def write(tmp_path: Path, name: str, text: str) -> str:
             "--confidence 0.0 must lie",
         ),
         (("targets", "-c", "{sla}", "-e", "{bad_events}"), "bad.jsonl: line 2"),
+        (
+            (
+                "whatif",
+                *("-c", "{sla}", "-e", "{events}"),
+                *("--from", "2024-01-16T00:00:00Z", "--to", "2024-01-15T00:00:00Z"),
+            ),
+            "--to 2024-01-15T00:00:00Z must come after --from",
+        ),
         (("staffing", "-m", "{model}", "-s", "{sla}", "--sizes", "many"), "--sizes: 'many'"),
         (("staffing", "-m", "{model}", "-s", "{sla}", "--metric", "speed"), "--metric: 'speed'"),
         (

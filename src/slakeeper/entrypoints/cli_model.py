@@ -242,19 +242,30 @@ def print_report(report: TrainingReport, console: Console) -> None:
         "lead risk",
     ):
         table.add_column(column, justify="right")
+    for row in alert_rows(report):
+        table.add_row(*row)
+    console.print(table)
+
+
+def alert_rows(report: TrainingReport) -> list[list[str]]:
+    """The warning comparison, a row per min lead (the headline marked *): min lead, alerts,
+    breaches, caught by the 75% rule, caught by risk, their ratio, both median leads."""
+    rows = []
     for a in report.alerts:
         ratio = a.risk.caught / a.rule.caught if a.rule.caught else float("inf")
         mark = " *" if a.min_lead == HEADLINE_LEAD else ""
-        table.add_row(
-            f"{a.min_lead // MINUTE}m{mark}",
-            f"{a.rule.alerts:,}"
-            if a.rule.alerts == a.risk.alerts
-            else f"{a.rule.alerts:,}/{a.risk.alerts:,}",
-            f"{a.rule.breaches:,}",
-            f"{a.rule.caught:,}",
-            f"{a.risk.caught:,}",
-            f"{ratio:.2f}x",
-            _minutes(a.rule.median_lead),
-            _minutes(a.risk.median_lead),
+        rows.append(
+            [
+                f"{a.min_lead // MINUTE}m{mark}",
+                f"{a.rule.alerts:,}"
+                if a.rule.alerts == a.risk.alerts
+                else f"{a.rule.alerts:,}/{a.risk.alerts:,}",
+                f"{a.rule.breaches:,}",
+                f"{a.rule.caught:,}",
+                f"{a.risk.caught:,}",
+                f"{ratio:.2f}x",
+                _minutes(a.rule.median_lead),
+                _minutes(a.risk.median_lead),
+            ]
         )
-    console.print(table)
+    return rows

@@ -113,6 +113,17 @@ def _instant(value: str | None, name: str, problems: list[str]) -> int | None:
         return None
 
 
+def _window(
+    since: str | None, until: str | None, problems: list[str]
+) -> tuple[int | None, int | None]:
+    """``--from`` and ``--to`` as instants; a window that ends before it starts is a problem."""
+    start = _instant(since, "--from", problems)
+    end = _instant(until, "--to", problems)
+    if start is not None and end is not None and end <= start:
+        problems.append(f"--to {until} must come after --from {since}")
+    return start, end
+
+
 def _fraction(value: float, name: str, problems: list[str]) -> Fraction:
     try:
         return probability(Fraction(str(value)), name)
@@ -163,8 +174,7 @@ def whatif_command(
     proposed = _config(config, problems)
     current = _config(baseline, problems) if baseline is not None else None
     now = _instant(at, "--at", problems)
-    start = _instant(since, "--from", problems)
-    end = _instant(until, "--to", problems)
+    start, end = _window(since, until, problems)
     if problems:
         _fail(problems)
     assert proposed is not None
@@ -214,8 +224,7 @@ def targets_command(
     p = _fraction(goal, "--goal", problems)
     c = _fraction(confidence, "--confidence", problems)
     now = _instant(at, "--at", problems)
-    start = _instant(since, "--from", problems)
-    end = _instant(until, "--to", problems)
+    start, end = _window(since, until, problems)
     if problems:
         _fail(problems)
     assert sla is not None
