@@ -9,12 +9,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from slakeeper.adapters.config_file import parse_document
-from slakeeper.domain.errors import ConfigError, InvalidInput, Issue
+from slakeeper.domain.errors import InvalidInput, Issue
 from slakeeper.entrypoints.advice_view import targets_document, whatif_document
 from slakeeper.entrypoints.api.deps import PrincipalDep, ServicesDep, instant
 from slakeeper.entrypoints.api.errors import responses
-from slakeeper.entrypoints.api.schemas import CONFIG_SCHEMA
+from slakeeper.entrypoints.api.routes_config import CONFIG_BODY, config_body
 from slakeeper.service.whatif import stored_targets, stored_whatif
 
 router = APIRouter(prefix="/v1", tags=["advice"])
@@ -30,15 +29,7 @@ Probability = Annotated[float, Query(gt=0, lt=1)]
 @router.post(
     "/whatif",
     responses=responses(401, 413, 422),
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/yaml": {"schema": CONFIG_SCHEMA},
-                "application/json": {"schema": CONFIG_SCHEMA},
-            },
-        }
-    },
+    openapi_extra=CONFIG_BODY,
 )
 async def post_whatif(
     request: Request,
@@ -51,13 +42,7 @@ async def post_whatif(
     on the stored events as of now — clocks judged in ``[from, to)``, by metric and priority and
     by policy — beside the current configuration's. Nothing is stored. A customer-scoped token
     sees its own tickets."""
-    raw = await request.body()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError([Issue("", "the body is not UTF-8 text")]) from None
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    document = parse_document(text, "proposed.json" if kind.endswith("json") else "proposed.yaml")
+    document, _ = await config_body(request, "proposed")
     now = svc.now()
     start, end = _window(since, until, now)
     result, version = await run_in_threadpool(

@@ -23,6 +23,28 @@ from slakeeper.service.configuration import ConfigVersion, put_config, require_c
 from slakeeper.service.queries import NotFound
 
 router = APIRouter(prefix="/v1", tags=["configuration"])
+# the OpenAPI body of a route that takes a configuration document (SPEC §3), YAML or JSON
+CONFIG_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/yaml": {"schema": CONFIG_SCHEMA},
+            "application/json": {"schema": CONFIG_SCHEMA},
+        },
+    }
+}
+
+
+async def config_body(request: Request, name: str) -> tuple[object, str]:
+    """The request's configuration document, parsed (JSON by its content type, else YAML; issues
+    name ``name``), and its text."""
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError([Issue("", "the body is not UTF-8 text")]) from None
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return parse_document(text, f"{name}.json" if kind.endswith("json") else f"{name}.yaml"), text
 
 
 def _public(v: ConfigVersion, with_source: bool = True) -> ConfigVersionPublic:
@@ -40,27 +62,13 @@ def _public(v: ConfigVersion, with_source: bool = True) -> ConfigVersionPublic:
     "/config",
     response_model=ConfigVersionPublic,
     responses=responses(401, 403, 413, 422),
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/yaml": {"schema": CONFIG_SCHEMA},
-                "application/json": {"schema": CONFIG_SCHEMA},
-            },
-        }
-    },
+    openapi_extra=CONFIG_BODY,
 )
 async def put_configuration(
     request: Request, svc: ServicesDep, who: AdminDep
 ) -> ConfigVersionPublic:
     """Validate an SLA document (SPEC §3, YAML or JSON) and store it as a new version."""
-    raw = await request.body()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError([Issue("", "the body is not UTF-8 text")]) from None
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    document = parse_document(text, "config.json" if kind.endswith("json") else "config.yaml")
+    document, text = await config_body(request, "config")
     stored = await run_in_threadpool(
         put_config, svc.uow, svc.config, document, text, who.name, svc.now(), svc.states
     )
