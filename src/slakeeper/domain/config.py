@@ -113,7 +113,7 @@ def parse_config(document: object) -> SlaConfig:
         if key not in _TOP_KEYS:
             issues.append(Issue(str(key), f"unknown field; use {', '.join(_TOP_KEYS)}"))
     broken: set[str] = set()
-    calendars = _parse_calendars(document.get("calendars"), issues, broken)
+    calendars = parse_calendars(document.get("calendars"), issues, broken)
     channels = parse_channels(document.get("channels"), issues)
     known = {**dict.fromkeys(_channel_names(document.get("channels"))), **channels}
     directory = parse_directory(document, issues)
@@ -161,7 +161,7 @@ def _channel_names(value: object) -> list[str]:
     return [n for n in value if isinstance(n, str)] if isinstance(value, Mapping) else []
 
 
-def _parse_calendars(
+def parse_calendars(
     value: object, issues: list[Issue], broken: set[str]
 ) -> dict[str, BusinessCalendar]:
     """Valid calendars by name; names of calendars that are defined but invalid go in ``broken``."""
@@ -175,9 +175,7 @@ def _parse_calendars(
         where = f"calendars[{i}]"
         name = spec.get("name") if isinstance(spec, Mapping) else None
         if not isinstance(name, str) or not name.strip():
-            issues.append(
-                Issue(f"{where}.name", "missing; every calendar needs a name policies refer to")
-            )
+            issues.append(Issue(f"{where}.name", "missing; a calendar is referred to by its name"))
         elif name == ALWAYS:
             issues.append(Issue(f"{where}.name", f"{ALWAYS!r} is built in; choose another name"))
         elif name in calendars:

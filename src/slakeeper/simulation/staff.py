@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from slakeeper.domain.calendar import BusinessCalendar
-from slakeeper.domain.calendar_spec import ALWAYS
-from slakeeper.domain.config import always_open_calendar
+from slakeeper.domain.config import parse_calendars as config_calendars
 from slakeeper.domain.errors import CalendarError, Issue
 from slakeeper.simulation.model import Agent
 from slakeeper.simulation.quantities import check_keys, integer, known, number, path, text, texts
@@ -20,22 +19,11 @@ Calendars = Mapping[str, BusinessCalendar | None]  # None: defined, but invalid 
 
 
 def parse_calendars(value: object, issues: list[Issue]) -> Calendars:
-    found: dict[str, BusinessCalendar | None] = {ALWAYS: always_open_calendar()}
-    if value is None:
-        return found
-    if not isinstance(value, list):
-        issues.append(Issue("calendars", "must be a list of calendars (SPEC §1)"))
-        return found
-    for i, spec in enumerate(value):
-        where = f"calendars[{i}]"
-        name = spec.get("name") if isinstance(spec, Mapping) else None
-        if not isinstance(name, str) or not name.strip():
-            issues.append(Issue(f"{where}.name", "missing; agents refer to calendars by name"))
-            continue
-        if name in found:
-            issues.append(Issue(f"{where}.name", f"calendar {name!r} is defined twice or built in"))
-            continue
-        found[name] = parse_calendar(spec, where, issues)
+    """The model's calendars by name, as an SLA configuration's are read (SPEC §1); a calendar
+    defined but invalid is there as None (its problems reported once)."""
+    broken: set[str] = set()
+    found: dict[str, BusinessCalendar | None] = dict(config_calendars(value, issues, broken))
+    found.update(dict.fromkeys(broken))
     return found
 
 
